@@ -1,0 +1,67 @@
+# fleet2fa.nas: everything a fresh Debian 12 machine (as root) needs to demo and test the collection.
+#   make demo   the main job on a lab fleet
+#   make test   every test
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+export FLEET2FA_CACHE ?= /var/cache/fleet2fa
+VENV := $(CURDIR)/.venv
+COLLECTIONS := $(CURDIR)/tests/output/collections
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_NOCOLOR := 1
+export PYTHONDONTWRITEBYTECODE := 1
+# Tests import the collection as ansible_collections.fleet2fa.nas, through the link made by `collection`.
+export PYTHONPATH := $(COLLECTIONS)
+
+.PHONY: setup system venv collection image test unit sanity lint integration molecule changelog build demo clean
+
+setup: system venv collection image
+
+system:
+	tests/setup-system.sh
+
+venv: system
+	ln -sfn "$$(tests/setup-venv.sh)" $(VENV)
+	@echo "controller: $$($(VENV)/bin/ansible --version | head -1) on $$($(VENV)/bin/python --version)"
+
+# The collection, importable as ansible_collections.fleet2fa.nas from this checkout.
+collection:
+	mkdir -p $(COLLECTIONS)/ansible_collections/fleet2fa
+	ln -sfn ../../../../.. $(COLLECTIONS)/ansible_collections/fleet2fa/nas
+
+image: system
+	tests/lab/fleet image
+
+test: setup
+	@echo "== make test with $$(ansible --version | head -1)"
+	$(MAKE) --no-print-directory unit sanity lint changelog build
+	trap 'tests/lab/fleet down --all >/dev/null 2>&1 || true' EXIT; \
+	  $(MAKE) --no-print-directory integration molecule
+
+unit: collection
+	python -m pytest -q -p no:cacheprovider tests/unit
+
+sanity:
+	VENV=$(VENV) tests/sanity.sh
+
+lint: collection
+	ansible-lint --profile production
+
+changelog:
+	antsibull-changelog lint
+
+build:
+	tests/build-and-install.sh
+
+integration: collection
+	python -m pytest -q -p no:cacheprovider tests/integration
+
+molecule: collection
+	tests/molecule.sh
+
+demo: setup
+	tests/lab/demo.sh
+
+clean:
+	tests/lab/fleet down --all || true
+	rm -rf tests/output .ansible
