@@ -3,7 +3,7 @@
 # file's content skips apt when nothing changed.
 set -euo pipefail
 PKGS=(openssh-server openssh-client libpam-oath oathtool debootstrap systemd-container iproute2
-      psmisc procps rsync git make python3-venv)
+      psmisc procps rsync git make python3-venv shellcheck)
 cache=${FLEET2FA_CACHE:-/var/cache/fleet2fa}
 mkdir -p "$cache"
 stamp="$cache/apt-$(sha256sum "$0" | cut -c1-12).stamp"
