@@ -10,7 +10,7 @@ tarball=$(ls "$work"/dist/fleet2fa-nas-*.tar.gz)
 ansible-galaxy collection install "$tarball" -p "$work/colls" >/dev/null 2>&1
 listing=$(ANSIBLE_COLLECTIONS_PATH="$work/colls" ansible-doc -l fleet2fa.nas)
 echo "$listing"
-expected=$(cd "$top/plugins/modules" && ls *.py 2>/dev/null | sed 's/\.py$//' | grep -v '^__init__$' || true)
+expected=$(find "$top/plugins/modules" -maxdepth 1 -name '*.py' ! -name '__init__.py' -printf '%f\n' | sed 's/\.py$//' | sort)
 for name in $expected; do
   grep -q "^fleet2fa\.nas\.$name " <<<"$listing" || { echo "ansible-doc -l does not list fleet2fa.nas.$name" >&2; exit 1; }
 done
