@@ -1,0 +1,43 @@
+"""The lab's Ansible inventory (YAML, groups linux and truenas)."""
+
+import json
+import os
+
+from .common import write_file
+
+
+def _q(value):
+    # A JSON string is a valid YAML double-quoted scalar, so no YAML library is needed.
+    return json.dumps(value)
+
+
+def write(state):
+    sdir = state["dir"]
+    ssh_args = "-o ControlMaster=auto -o ControlPersist=60s -o ControlPath=%s/%%C" % os.path.join(sdir, "cp")
+    lines = [
+        "# fleet2fa lab %s: written by `tests/lab/fleet up`, removed by `tests/lab/fleet down`." % state["name"],
+        "all:",
+        "  vars:",
+        "    lab_name: " + _q(state["name"]),
+        # Host keys are new on every `up`: never learn or check them.
+        "    ansible_ssh_common_args: " + _q("-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no"
+                                              " -o LogLevel=ERROR"),
+        "    ansible_ssh_args: " + _q(ssh_args),
+        "    ansible_pipelining: true",
+        "  children:",
+    ]
+    for group in ("linux", "truenas"):
+        members = [h for h in state["hosts"] if h["group"] == group]
+        lines += ["    %s:" % group, "      hosts:" + ("" if members else " {}")]
+        for host in members:
+            lines += [
+                "        %s:" % host["name"],
+                "          ansible_host: " + _q(host["address"]),
+                "          ansible_user: root",
+                "          ansible_ssh_private_key_file: " + _q(state["key"]),
+                "          ansible_python_interpreter: /usr/bin/python3",
+                "          lab_root_password: " + _q(state["root_password"]),
+            ]
+            if host["truenas_version"]:
+                lines.append("          truenas_version: " + _q(host["truenas_version"]))
+    write_file(state["inventory"], "\n".join(lines) + "\n", 0o600)
