@@ -199,6 +199,21 @@ class EscrowEntry:
         }
 
 
+def plain(value):
+    """Plain Python types (ansible-core 2.19+ hands plugins tagged str subclasses that YAML and JSON refuse)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return str(value)
+
+
 def new_host_doc(host):
     return {"format": FORMAT, "host": host, "users": {}}
 

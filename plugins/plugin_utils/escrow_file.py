@@ -33,6 +33,7 @@ from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import (
     check_host_doc,
     check_name,
     new_host_doc,
+    plain,
 )
 
 LOCK_TIMEOUT = 60
@@ -89,7 +90,7 @@ class VaultFileEscrow(Escrow):
 
     def _encode(self, doc):
         text = "# fleet2fa.nas escrow: break glass with `ansible-vault view`; see docs/escrow.md\n"
-        text += yaml.safe_dump(doc, default_flow_style=False, sort_keys=False)
+        text += yaml.safe_dump(plain(doc), default_flow_style=False, sort_keys=False)
         vault = self._vault()
         try:
             vault_id, secret = match_encrypt_secret(self.vault_secrets, encrypt_vault_id=C.DEFAULT_VAULT_ENCRYPT_IDENTITY)
