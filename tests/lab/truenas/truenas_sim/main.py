@@ -1,0 +1,84 @@
+"""middlewared stand-in: `python3 -m truenas_sim.main` (the unit `middlewared.service`)."""
+import argparse
+import asyncio
+import logging
+import os
+import socket
+import ssl
+import subprocess
+
+import websockets
+
+from . import load_methods
+from .middleware import Middleware, Session
+from .profiles import get_profile
+from .transport import Server
+
+CONF = '/etc/truenas-sim/version'
+CERT_DIR = '/etc/truenas-sim/ssl'
+
+
+def _notify_ready():
+    addr = os.environ.get('NOTIFY_SOCKET')
+    if not addr:
+        return
+    if addr.startswith('@'):
+        addr = '\0' + addr[1:]
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+        s.sendto(b'READY=1', addr)
+
+
+def ensure_cert(root):
+    """A self-signed certificate made at first start with openssl (issue 5)."""
+    d = root + CERT_DIR
+    crt, key = d + '/server.crt', d + '/server.key'
+    if not (os.path.exists(crt) and os.path.exists(key)):
+        os.makedirs(d, mode=0o700, exist_ok=True)
+        subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650',
+                        '-subj', '/CN=%s' % socket.gethostname(), '-keyout', key, '-out', crt],
+                       check=True, capture_output=True)
+    return crt, key
+
+
+async def serve(mw, root, tcp_ports):
+    server = Server(mw, lambda uid: Session('unix', local_uid=uid) if uid is not None else Session())
+    sock_path = root + mw.profile.socket
+    os.makedirs(os.path.dirname(sock_path), exist_ok=True)
+    if os.path.exists(sock_path):
+        os.unlink(sock_path)
+    kw = {'process_request': server.process_request, 'ping_interval': None, 'max_size': 2 ** 22}
+    servers = [await websockets.unix_serve(server.handler, sock_path, **kw)]
+    os.chmod(sock_path, 0o666)  # any local uid may connect; it is that user (brief 5 [V])
+    if tcp_ports:
+        crt, key = ensure_cert(root)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(crt, key)
+        servers.append(await websockets.serve(server.handler, None, tcp_ports[1], ssl=ctx, **kw))
+        servers.append(await websockets.serve(server.handler, None, tcp_ports[0], **kw))
+    _notify_ready()
+    await asyncio.Future()
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument('--root', default='/', help='filesystem root (tests use a temp dir)')
+    ap.add_argument('--version', help='TrueNAS version (default: read %s)' % CONF)
+    ap.add_argument('--http-port', type=int, default=80)
+    ap.add_argument('--https-port', type=int, default=443)
+    ap.add_argument('--no-tcp', action='store_true')
+    args = ap.parse_args(argv)
+    root = args.root.rstrip('/')
+    version = args.version
+    if not version:
+        with open(root + CONF) as f:
+            version = f.read().strip()
+    logging.basicConfig(level=logging.INFO, format='truenas-sim: %(message)s')
+    load_methods()
+    mw = Middleware(root or '/', get_profile(version))
+    mw.first_start()
+    logging.info('TrueNAS %s (profile %s) up', version, mw.profile.profile)
+    asyncio.run(serve(mw, root, None if args.no_tcp else (args.http_port, args.https_port)))
+
+
+if __name__ == '__main__':
+    main()

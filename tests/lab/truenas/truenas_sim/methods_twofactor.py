@@ -1,0 +1,100 @@
+"""auth.twofactor.* (brief 2.1, 2.2)."""
+import pyotp
+
+from .errors import CallError, InvalidParams
+from .registry import method, since
+
+ENABLE_FIRST = 'Please enable Two Factor Authentication first.'  # brief 2.2 [V]
+
+
+def tf_config(mw):
+    tf = mw.state.get_config('twofactor')
+    tf['services'] = dict(tf['services'])
+    return tf  # the global secret is returned in plain text on CORE / 22.12 (brief 2.1 [V])
+
+
+@method('auth.twofactor.config')
+def config(mw, sess):
+    return tf_config(mw)
+
+
+def _validate(mw, data):
+    p = mw.profile
+    if not isinstance(data, dict):
+        raise InvalidParams([('auth_twofactor_update', 'Expected an object', 22)])
+    # brief 2.1 [V]: update accepts enabled, window, services.ssh, and otp_digits/interval up to
+    # 23.10; 24.04+ refuses otp_digits/interval as a schema error (brief 8); `id`/`secret` never.
+    allowed = {'enabled', 'window', 'services'} | ({'otp_digits', 'interval'} if p.global_digits else set())
+    errors = [('auth_twofactor_update.%s' % k, 'Field was not expected', 22) for k in data if k not in allowed]
+    if errors:
+        raise InvalidParams(errors)
+    if 'enabled' in data and not isinstance(data['enabled'], bool):
+        errors.append(('auth_twofactor_update.enabled', 'Not a boolean', 22))
+    if 'window' in data and (type(data['window']) is not int or data['window'] < 0):
+        errors.append(('auth_twofactor_update.window', 'Should be greater or equal than 0', 22))
+    if 'otp_digits' in data and (type(data['otp_digits']) is not int or not 6 <= data['otp_digits'] <= 8):
+        errors.append(('auth_twofactor_update.otp_digits', 'Value should be between 6 and 8', 22))
+    if 'interval' in data and (type(data['interval']) is not int or data['interval'] < 5):
+        errors.append(('auth_twofactor_update.interval', 'Should be greater or equal than 5', 22))
+    svc = data.get('services', {})
+    if not isinstance(svc, dict) or set(svc) - {'ssh'} or not isinstance(svc.get('ssh', False), bool):
+        errors.append(('auth_twofactor_update.services', 'Only {"ssh": bool} is accepted', 22))
+    if errors:
+        raise InvalidParams(errors)
+
+
+@method('auth.twofactor.update')
+def update(mw, sess, data):
+    p = mw.profile
+    _validate(mw, data)
+    old = tf_config(mw)
+    new = dict(old, **{k: v for k, v in data.items() if k != 'services'})
+    new['services'] = dict(old['services'], **data.get('services', {}))
+    if p.noop_update_silent and new == old:
+        return old  # 23.10+: nothing changed, nothing written (brief 2.1 [V])
+    if p.global_secret and new['enabled'] and not new.get('secret'):
+        new['secret'] = pyotp.random_base32()  # first enable makes the secret (brief 2.1 [V])
+    if p.wipe_on_digits_change and (new['otp_digits'], new['interval']) != (old['otp_digits'], old['interval']):
+        for u in mw.state.users():  # 23.10 only: every user's secret wiped (brief 2.1 [V], PR #11592)
+            u['secret'] = None
+            mw.state.save_user(u)
+    mw.state.set_config('twofactor', new)
+    # Side effects by version (brief 2.1 [V]): reload ssh (all); etc.generate user (25.04+);
+    # service.control RELOAD ssh and user (25.10+); etc.generate pam (26+).
+    mw.render_user()
+    mw.render_pam()
+    mw.reload_ssh()
+    return tf_config(mw)
+
+
+# Global-secret era (CORE 13, SCALE <= 22.12), brief 2.2 [V]
+@method('auth.twofactor.verify', present=since('global_secret'))
+def verify(mw, sess, token):
+    tf = tf_config(mw)
+    if not tf['enabled']:
+        raise CallError(ENABLE_FIRST, 22)
+    return mw.verify_totp(tf['secret'], tf['otp_digits'], tf['interval'], token)
+
+
+@method('auth.twofactor.renew_secret', present=since('global_secret'))
+def renew_secret(mw, sess):
+    tf = tf_config(mw)
+    if not tf['enabled']:
+        raise CallError(ENABLE_FIRST, 22)  # "Needs 2FA enabled" [V]; message reused [I-sim]
+    tf['secret'] = pyotp.random_base32()
+    mw.state.set_config('twofactor', tf)
+    if tf['services'].get('ssh'):
+        mw.reload_ssh()  # reloads ssh if services.ssh is on [V]
+    return True
+
+
+@method('auth.twofactor.provisioning_uri', present=since('global_secret'))
+def provisioning_uri(mw, sess):
+    tf = tf_config(mw)
+    if not tf.get('secret'):
+        raise CallError('No secret has been generated yet', 22)  # [I-sim]
+    # label "<hostname>@<product_name>", issuer iXsystems [V]; product name values are [I-sim]
+    return pyotp.TOTP(tf['secret'], digits=tf['otp_digits'], interval=tf['interval']).provisioning_uri(
+        name='%s@%s' % (mw.hostname(), mw.profile.product_name), issuer_name='iXsystems')
+
+

@@ -1,0 +1,103 @@
+"""`midclt` for the simulated box: `midclt call [-job] [-q] <method> [args...]`, `midclt ping`.
+
+Output as truenas/api_client's CLI does (read there to check it; not in the brief): an int or str
+result is printed as is (so a bool prints True/False), anything else as JSON; an error prints its
+message (and trace) on stderr and exits 1. Each argument is parsed as JSON and, failing that, taken
+as a string. `-job` waits for a job and prints its result. Remote options (-u/-U/-P/-K) are not
+simulated."""
+import argparse
+import asyncio
+import json
+import sys
+
+import websockets
+
+from .profiles import get_profile
+
+CONF = '/etc/truenas-sim/version'
+
+
+def _arg(text):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+class Failed(Exception):
+    def __init__(self, err):
+        super().__init__(err.get('reason') or err.get('error'))
+        self.err = err
+
+
+async def _rpc(ws, jsonrpc, seq, method, params):
+    if jsonrpc:
+        await ws.send(json.dumps({'jsonrpc': '2.0', 'id': seq, 'method': method, 'params': params}))
+    else:
+        await ws.send(json.dumps({'msg': 'method', 'id': str(seq), 'method': method, 'params': params}))
+    while True:
+        msg = json.loads(await ws.recv())
+        if str(msg.get('id')) != str(seq):
+            continue
+        if 'error' in msg:
+            err = msg['error']
+            raise Failed(err.get('data', err) if jsonrpc else err)
+        return msg.get('result')
+
+
+async def run(args, profile):
+    jsonrpc = profile.jsonrpc  # 25.04+ speak JSON-RPC; older boxes the legacy protocol (brief 5)
+    uri = 'ws://localhost' + ('/api/current' if jsonrpc else '/websocket')
+    async with websockets.unix_connect(args.socket or profile.socket, uri, max_size=2 ** 22) as ws:
+        if not jsonrpc:
+            await ws.send(json.dumps({'msg': 'connect', 'version': '1', 'support': ['1']}))
+            json.loads(await ws.recv())
+        if args.name == 'ping':
+            return await _rpc(ws, jsonrpc, 1, 'core.ping', [])
+        params = [_arg(a) for a in args.args]
+        rv = await _rpc(ws, jsonrpc, 1, args.method, params)
+        if args.job:
+            if not isinstance(rv, int):
+                raise Failed({'reason': '%s is not a job' % args.method})
+            job = await _rpc(ws, jsonrpc, 2, 'core.get_jobs', [[['id', '=', rv]], {'get': True}])
+            if job['state'] != 'SUCCESS':
+                raise Failed({'reason': job.get('error') or 'job %d %s' % (rv, job['state'])})
+            rv = job['result']
+        return rv
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog='midclt')
+    ap.add_argument('-q', '--quiet', action='store_true')
+    ap.add_argument('--socket', help='unix socket (default: the version\'s path)')
+    sub = ap.add_subparsers(dest='name', required=True)
+    c = sub.add_parser('call')
+    c.add_argument('-job', '--job', action='store_true')
+    c.add_argument('-jp', '--job-print', help='accepted, ignored')
+    c.add_argument('method')
+    c.add_argument('args', nargs='*')
+    sub.add_parser('ping')
+    args = ap.parse_args(argv)
+    with open(CONF) as f:
+        profile = get_profile(f.read().strip())
+    try:
+        rv = asyncio.run(run(args, profile))
+    except Failed as e:
+        if not args.quiet:
+            err = e.err
+            print(err.get('reason') or err.get('error'), file=sys.stderr)
+            if err.get('extra'):
+                print(json.dumps(err['extra']), file=sys.stderr)
+        return 1
+    except (FileNotFoundError, ConnectionRefusedError) as e:
+        print('Failed to connect to the middleware socket: %s' % e, file=sys.stderr)
+        return 1
+    if isinstance(rv, (int, str)):
+        print(rv)
+    else:
+        print(json.dumps(rv))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Method table: name -> handler plus the per-version facts the dispatcher enforces."""
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+METHODS = {}
+
+
+def _always(profile):
+    return True
+
+
+@dataclass
+class Method:
+    name: str
+    func: Callable
+    present: Callable = _always       # profile -> bool: does the version have it?
+    private: Callable = None          # profile -> bool: private on this version?
+    no_auth: bool = False             # callable before login (auth.login, core.ping, ...)
+    job: bool = False                 # returns a job id (brief 4: service.control is a job [V])
+    removed_in: Optional[Callable] = None  # profile -> str|None, shown by core.get_methods
+
+    def is_private(self, profile):
+        return bool(self.private and self.private(profile))
+
+
+def method(name, **kw):
+    def deco(func):
+        METHODS[name] = Method(name=name, func=func, **kw)
+        return func
+    return deco
+
+
+def since(attr):
+    """present when profile.<attr> is true"""
+    return lambda p: bool(getattr(p, attr))
+
+
+def until(attr):
+    return lambda p: not getattr(p, attr)

@@ -1,0 +1,109 @@
+"""The simulator's database: a small sqlite file on the host (issue 5: "keeps its state in a small
+database on the host"). Areas are JSON documents; the real tables (brief 2.1
+`system_twofactorauthentication`, 2.3 `account_twofactor_user_auth`) are modelled, not copied."""
+import json
+import os
+import sqlite3
+
+DB_PATH = '/var/db/truenas-sim/state.db'
+
+
+def _defaults(profile):
+    tf = {'id': 1, 'enabled': False, 'window': 0, 'services': {'ssh': False}}  # brief 2.1 defaults [V]
+    if profile.global_digits:
+        tf.update(otp_digits=6, interval=30)                                  # brief 2.1 [V]
+    if profile.global_secret:
+        tf['secret'] = None                                                   # brief 2.2 [V]
+    # ssh.config fields by era (brief 4 [V]); default values are [I-sim] (password auth off so that a
+    # fresh box is key-only, as the lab needs).
+    ssh = {'id': 1, 'bindiface': [], 'tcpport': 22, 'passwordauth': False, 'kerberosauth': False,
+           'tcpfwd': False, 'compression': False, 'sftp_log_level': '', 'sftp_log_facility': '',
+           'weak_ciphers': [], 'options': ''}
+    if profile.ssh_rootlogin:
+        ssh['rootlogin'] = False
+    if profile.ssh_adminlogin:
+        ssh['adminlogin'] = False
+    if profile.ssh_password_enabled:
+        ssh['password_login_groups'] = []
+    return {'twofactor': tf, 'ssh': ssh,
+            # [I-sim] the real default is not in the brief; the lab's sshd runs from boot.
+            'services': {'ssh': {'id': 1, 'service': 'ssh', 'enable': True}}}
+
+
+class State:
+    def __init__(self, root, profile):
+        self.root = root
+        self.profile = profile
+        path = root.rstrip('/') + DB_PATH
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.executescript(
+            'CREATE TABLE IF NOT EXISTS config (name TEXT PRIMARY KEY, data TEXT NOT NULL);'
+            'CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, username TEXT UNIQUE, data TEXT NOT NULL);'
+            'CREATE TABLE IF NOT EXISTS api_keys (id INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL);')
+        stored = self.get_config('meta')
+        if stored is None:
+            for name, value in _defaults(profile).items():
+                self.set_config(name, value)
+            self.set_config('meta', {'version': profile.version})
+        elif stored.get('version') != profile.version:
+            # One box, one version: a database made by another profile would mix eras [I-sim].
+            raise RuntimeError('state %s was made for TrueNAS %s, not %s'
+                               % (path, stored.get('version'), profile.version))
+
+    # config documents
+    def get_config(self, name):
+        row = self.db.execute('SELECT data FROM config WHERE name = ?', (name,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_config(self, name, value):
+        self.db.execute('INSERT OR REPLACE INTO config (name, data) VALUES (?, ?)', (name, json.dumps(value)))
+
+    # users: local accounts the middleware knows, with their 2FA row (brief 2.3 table columns [V])
+    def add_user(self, username, uid, home, builtin=True):
+        if self.get_user(username):
+            return
+        data = {'uid': uid, 'home': home, 'builtin': builtin, 'full_name': username,
+                'ssh_password_enabled': False, 'secret': None, 'otp_digits': 6, 'interval': 30}
+        self.db.execute('INSERT INTO users (username, data) VALUES (?, ?)', (username, json.dumps(data)))
+
+    def _row(self, row):
+        if not row:
+            return None
+        data = json.loads(row[2])
+        data.update(id=row[0], username=row[1])
+        return data
+
+    def get_user(self, username):
+        return self._row(self.db.execute('SELECT id, username, data FROM users WHERE username = ?',
+                                         (username,)).fetchone())
+
+    def get_user_by_id(self, uid):
+        return self._row(self.db.execute('SELECT id, username, data FROM users WHERE id = ?', (uid,)).fetchone())
+
+    def users(self):
+        return [self._row(r) for r in self.db.execute('SELECT id, username, data FROM users ORDER BY id')]
+
+    def save_user(self, user):
+        data = {k: v for k, v in user.items() if k not in ('id', 'username')}
+        self.db.execute('UPDATE users SET data = ? WHERE id = ?', (json.dumps(data), user['id']))
+
+    # api keys (brief 2.5)
+    def add_api_key(self, data):
+        cur = self.db.execute('INSERT INTO api_keys (data) VALUES (?)', (json.dumps(data),))
+        return cur.lastrowid
+
+    def api_keys(self):
+        out = []
+        for kid, data in self.db.execute('SELECT id, data FROM api_keys ORDER BY id'):
+            d = json.loads(data)
+            d['id'] = kid
+            out.append(d)
+        return out
+
+    def delete_api_key(self, kid):
+        return self.db.execute('DELETE FROM api_keys WHERE id = ?', (kid,)).rowcount
+
+    def save_api_key(self, key):
+        data = {k: v for k, v in key.items() if k != 'id'}
+        self.db.execute('UPDATE api_keys SET data = ? WHERE id = ?', (json.dumps(data), key['id']))
