@@ -73,6 +73,7 @@ def main(argv=None):
         with open(root + CONF) as f:
             version = f.read().strip()
     logging.basicConfig(level=logging.INFO, format='truenas-sim: %(message)s')
+    logging.getLogger('websockets').setLevel(logging.WARNING)
     load_methods()
     mw = Middleware(root or '/', get_profile(version))
     mw.first_start()
