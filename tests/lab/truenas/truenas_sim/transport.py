@@ -2,10 +2,13 @@
 version, JSON-RPC 2.0 at `/api/current` and `/api/v<ver>` from 25.04. The same endpoints are served
 on the local unix socket (what midclt uses) and on TCP 80 / 443 (TLS)."""
 import asyncio
+import http
 import json
 import socket
 import struct
 import uuid
+
+from websockets.exceptions import ConnectionClosed
 
 from .errors import CallError
 
@@ -55,7 +58,7 @@ class Server:
 
     async def process_request(self, path, headers):
         if self.endpoint(path) is None:
-            return (404, [('Content-Type', 'text/plain')], b'Not found\n')
+            return (http.HTTPStatus.NOT_FOUND, [('Content-Type', 'text/plain')], b'Not found\n')
         return None
 
     async def _call(self, sess, method, params):
@@ -67,10 +70,13 @@ class Server:
         path = path if path is not None else ws.path
         kind = self.endpoint(path)
         sess = self.session_factory(peer_uid(ws))
-        if kind == 'legacy':
-            await self._legacy(ws, sess)
-        elif kind == 'jsonrpc':
-            await self._jsonrpc(ws, sess)
+        try:
+            if kind == 'legacy':
+                await self._legacy(ws, sess)
+            elif kind == 'jsonrpc':
+                await self._jsonrpc(ws, sess)
+        except ConnectionClosed:
+            pass  # a client that goes without a close frame (midclt, tests) is not an error
 
     async def _legacy(self, ws, sess):
         connected = False
