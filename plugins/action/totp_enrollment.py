@@ -52,6 +52,7 @@ class ActionModule(ActionBase):
             enrollment = DeviceEnrollment(
                 host, user, window=args["window"], lab_verify=args["verify_from_escrow_for_labs"],
                 verifier=getattr(store, "device_verifier", lambda: None)(),
+                replay_guard=not getattr(store, "guards_replay", False),
             )
             outcome = {"names": []}
 

@@ -14,7 +14,7 @@ it proves nothing about a device and exists for labs and CI only.
 
 from __future__ import annotations
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import time_step, validate_window
+from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import validate_window
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import EscrowError, utcnow
 
 LAB_SWITCH = "verify_from_escrow_for_labs"
@@ -47,11 +47,13 @@ class DeviceEnrollment:
     """Enrollment changes for one user on one host, applied to escrow entries.
 
     ``verifier(entry, code, window)`` returns the matching time step or None; by default it checks
-    against the entry's key, and the TOTP engine backend passes one that asks the engine.
+    against the entry's key. The TOTP engine backend passes one that asks the engine, which refuses
+    reused codes itself (``replay_guard=False``: its time steps are not ours to compare).
     """
 
-    def __init__(self, host, user, window=1, lab_verify=False, verifier=None, now=None):
+    def __init__(self, host, user, window=1, lab_verify=False, verifier=None, replay_guard=True, now=None):
         self.host = host
+        self.replay_guard = replay_guard
         self.user = user
         self.window = validate_window(window)
         self.lab_verify = lab_verify
@@ -79,13 +81,14 @@ class DeviceEnrollment:
                         "the code given for device %r does not match the secret of %s on %s within %d time "
                         "step(s); nothing was recorded" % (name, self.user, self.host, self.window)
                     )
-                last = entry.last_verified_step
+                last = entry.last_verified_step if self.replay_guard else None
                 if last is not None and step <= last:
                     raise EscrowError(
                         "the code given for device %r was already used (time step %d); wait for the next code "
                         "of the device and try again; nothing was recorded" % (name, step)
                     )
-                entry.last_verified_step = step
+                if self.replay_guard:
+                    entry.last_verified_step = step
                 how = "code"
             record = recorded.get(name)
             if record is None:
@@ -121,8 +124,3 @@ class DeviceEnrollment:
             "%s on %s has %d verified device(s); activation needs at least %d (min_devices), so that losing "
             "one device does not lock the user out" % (self.user, self.host, count, min_devices)
         )
-
-
-def engine_step(period, now=None):
-    """The step a code accepted by the TOTP engine belongs to, for the replay record."""
-    return time_step(period, now)

@@ -249,11 +249,12 @@ class Escrow:
         raise NotImplementedError
 
     # Hooks for backends that keep the key elsewhere (the TOTP engine).
-    def _store_key(self, host, user, entry, replace):
+    def _metadata(self, host, user, entry):
+        """What goes into the document for ``entry``."""
         return entry
 
-    def _drop_key(self, host, user, entry):
-        pass
+    def _store_key(self, host, user, entry, replace):
+        """Put the key where it lives, after the document claimed it (put_once) or before (replace)."""
 
     def get(self, host, user):
         check_name(host, "host")
@@ -274,20 +275,34 @@ class Escrow:
         existing = self.get(host, user)
         if existing is not None:
             return existing, False
-        entry = self._store_key(host, user, entry, replace=False)
+        stored = self._metadata(host, user, entry)
         outcome = {}
 
         def add(doc):
+            outcome.clear()  # a check-and-set retry starts over
             if user in doc["users"]:
                 outcome["entry"] = EscrowEntry.from_doc(user, doc["users"][user], self.location(host))
                 return None
-            doc["users"][user] = entry.to_doc()
-            outcome["entry"] = entry
+            doc["users"][user] = stored.to_doc()
+            outcome["entry"] = stored
             outcome["created"] = True
             return doc
 
         self._modify(host, add)
+        if outcome.get("created"):
+            try:
+                self._store_key(host, user, entry, replace=False)
+            except EscrowError:
+                self._modify(host, lambda doc: self._forget(doc, user, stored.fingerprint))
+                raise
         return outcome["entry"], outcome.get("created", False)
+
+    @staticmethod
+    def _forget(doc, user, fingerprint):
+        if doc["users"].get(user, {}).get("fingerprint") != fingerprint:
+            return None
+        del doc["users"][user]
+        return doc
 
     def replace(self, host, user, entry):
         check_name(host, "host")
@@ -297,7 +312,8 @@ class Escrow:
         if previous is not None:
             entry.created = previous.created or entry.created
             entry.rotated = utcnow()
-        entry = self._store_key(host, user, entry, replace=True)
+        self._store_key(host, user, entry, replace=True)
+        entry = self._metadata(host, user, entry)
 
         def put(doc):
             doc["users"][user] = entry.to_doc()
@@ -313,6 +329,7 @@ class Escrow:
         outcome = {"changed": False}
 
         def apply(doc):
+            outcome["changed"] = False  # a check-and-set retry starts over
             if user not in doc["users"]:
                 raise EscrowError("%s has no entry for user %s" % (self.location(host), user))
             current = EscrowEntry.from_doc(user, doc["users"][user], self.location(host))

@@ -138,6 +138,7 @@ class KvEscrow(Escrow):
 
 class TotpEngineEscrow(KvEscrow):
     backend = "totp_engine"
+    guards_replay = True  # the engine refuses a code it accepted before
 
     def __init__(self, opts):
         super().__init__(opts)
@@ -158,9 +159,18 @@ class TotpEngineEscrow(KvEscrow):
         except hvac.exceptions.InvalidPath:
             raise EscrowError("%s: no TOTP engine at %s/ or no key %s" % (self.bao.url, self.totp_mount, path)) from None
 
-    def _store_key(self, host, user, entry, replace):
+    def _metadata(self, host, user, entry):
         if entry.key is None:
             return entry
+        stored = entry.copy()
+        stored.key = None  # the key lives in the engine only
+        stored.engine_key = self.key_name(host, user)
+        stored.source = "engine"
+        return stored
+
+    def _store_key(self, host, user, entry, replace):
+        if entry.key is None:
+            return
         name = self.key_name(host, user)
         if replace:
             self._engine("delete TOTP key %s" % name, "delete", "keys/" + name)
@@ -168,11 +178,6 @@ class TotpEngineEscrow(KvEscrow):
             self._engine("import TOTP key %s" % name, "write", "keys/" + name, url=entry.uri())
         except hvac.exceptions.InvalidRequest:
             raise EscrowError("%s: the TOTP engine refused key %s" % (self.bao.url, name)) from None
-        stored = entry.copy()
-        stored.key = None  # from now on the key lives in the engine only
-        stored.engine_key = name
-        stored.source = "engine"
-        return stored
 
     def code(self, host, user):
         entry = self._require(host, user)
@@ -190,8 +195,11 @@ class TotpEngineEscrow(KvEscrow):
             return entry.key.matching_step(code)
         try:
             answer = self._engine("check a code of %s" % entry.engine_key, "write", "code/" + entry.engine_key, code=code)
-        except hvac.exceptions.InvalidRequest:
-            return None  # malformed or already used
+        except hvac.exceptions.InvalidRequest as exc:
+            if "already used" in str(exc):
+                raise EscrowError("the TOTP engine refused the code of %s as already used; wait for the next code "
+                                  "and try again; nothing was recorded" % entry.user) from None
+            return None  # malformed
         valid = bool(((answer or {}).get("data") or {}).get("valid"))
         return time_step(entry.period) if valid else None
 

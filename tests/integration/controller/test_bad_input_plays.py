@@ -1,0 +1,100 @@
+# Copyright: (c) 2026, fleet2fa.nas developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bad input: a clear message naming what is wrong, a failed task, and nothing written."""
+
+from __future__ import annotations
+
+import os
+
+from ansible.parsing.vault import VaultLib, VaultSecret
+
+
+def secret_task(ctl, **args):
+    return {"name": "Escrow", "fleet2fa.nas.totp_secret": dict({"escrow_dir": ctl.escrow_dir}, **args)}
+
+
+def qr_task(ctl, **args):
+    return {"name": "QR", "fleet2fa.nas.totp_qr": dict({"escrow_dir": ctl.escrow_dir, "qr_dir": ctl.qr_dir}, **args)}
+
+
+def test_unknown_backend(ctl):
+    out = ctl.run([secret_task(ctl, backend="sqlite")], expect_rc=2)
+    assert "value of backend must be one of: file, kv, totp_engine, got: sqlite" in out
+    assert not os.path.exists(ctl.escrow_dir)
+
+
+def test_missing_vault_secret_creates_nothing(ctl):
+    out = ctl.run([secret_task(ctl)], vault=False, expect_rc=2)
+    assert "needs the play's vault secret: run ansible-playbook with --vault-id or --vault-password-file" in out
+    assert not os.path.exists(ctl.escrow_dir)
+
+
+def test_wrong_vault_secret_changes_nothing(ctl, tmp_path):
+    ctl.run([secret_task(ctl)])
+    before = ctl.snapshot()
+    wrong = tmp_path / "wrong-password"
+    wrong.write_text("not the password\n")
+    for task in (secret_task(ctl, user="admin"), secret_task(ctl, regenerate="always"), qr_task(ctl)):
+        out = ctl.run([task], vault=str(wrong), expect_rc=2)
+        assert "cannot decrypt %s/nas1.yml with the play's vault secrets" % ctl.escrow_dir in out
+    assert ctl.snapshot() == before
+
+
+def test_corrupt_and_foreign_escrow_files_are_left_alone(ctl):
+    os.makedirs(ctl.escrow_dir, mode=0o700)
+    vault = VaultLib([("default", VaultSecret(ctl.vault_password.encode()))])
+    cases = {
+        b"users: {root: {secret: plain}}\n": "is not an ansible-vault encrypted file",
+        vault.encrypt(b"- a list\n- of things\n"): "is not a fleet2fa escrow document",
+        vault.encrypt(b"format: fleet2fa.nas/escrow/v1\nhost: nas9\nusers: {}\n"): "belongs to host 'nas9', not 'nas1'",
+        vault.encrypt(b"users: [unclosed\n"): "decrypts but is not valid YAML",
+    }
+    for content, message in cases.items():
+        with open(os.path.join(ctl.escrow_dir, "nas1.yml"), "wb") as f:
+            f.write(content)
+        before = ctl.snapshot()
+        out = ctl.run([secret_task(ctl)], expect_rc=2)
+        assert message in out
+        assert ctl.snapshot() == before
+
+
+def test_qr_dir_that_is_a_file_or_cannot_be_made(ctl):
+    ctl.run([secret_task(ctl)])
+    with open(ctl.qr_dir, "w") as f:
+        f.write("a file")
+    out = ctl.run([qr_task(ctl)], expect_rc=2)
+    assert "%s exists and is not a directory; nothing was written" % ctl.qr_dir in out
+    # root may write anywhere but in /proc
+    out = ctl.run([qr_task(ctl, qr_dir="/proc/fleet2fa-qr")], expect_rc=2)
+    assert "cannot create /proc/fleet2fa-qr" in out or "/proc is not writable" in out
+
+
+def test_host_name_that_would_leave_the_folders(ctl):
+    ctl.inventory(["../x"])
+    out = ctl.run([secret_task(ctl), qr_task(ctl)], expect_rc=2)
+    assert "host name '../x' cannot be used in the escrow" in out
+    assert not os.path.exists(ctl.escrow_dir) and not os.path.exists(ctl.qr_dir)
+    assert not os.path.exists(os.path.join(ctl.root, "x.yml"))
+
+
+def test_duplicate_device_names(ctl):
+    ctl.run([secret_task(ctl)])
+    before = ctl.snapshot()
+    out = ctl.run([{"name": "Enroll", "fleet2fa.nas.totp_enrollment": {
+        "escrow_dir": ctl.escrow_dir, "devices": [{"name": "phone"}, {"name": "phone"}],
+        "verify_from_escrow_for_labs": True}}], expect_rc=2)
+    assert "device name 'phone' is given more than once" in out
+    assert ctl.snapshot() == before
+
+
+def test_too_few_devices_stops_activation(ctl):
+    ctl.run([secret_task(ctl)])
+    out = ctl.run([{"name": "Enroll", "fleet2fa.nas.totp_enrollment": {
+        "escrow_dir": ctl.escrow_dir, "devices": [{"name": "phone"}], "verify_from_escrow_for_labs": True,
+        "check_min_devices": True}}], expect_rc=2)
+    assert "root on nas1 has 1 verified device(s); activation needs at least 2" in out
+
+
+def test_unreachable_openbao(ctl):
+    out = ctl.run([secret_task(ctl, backend="kv", url="http://127.0.0.1:9", token="x", timeout=3)], expect_rc=2)
+    assert "http://127.0.0.1:9: cannot check the token: OpenBao/Vault is unreachable" in out
