@@ -68,8 +68,8 @@ def main(argv=None):
             if args.json:
                 print(json.dumps(labs, indent=2))
             for item in [] if args.json else labs:
-                print("%-20s %-9s %-16s %d hosts  %s" % (item["name"], item["state"], item.get("subnet", "-"),
-                                                        len(item["hosts"]), item.get("inventory") or ""))
+                row = (item["name"], item["state"], item.get("subnet", "-"), len(item["hosts"]), item.get("inventory") or "")
+                print("%-20s %-9s %-16s %d hosts  %s" % row)
     except FleetError as exc:
         print("fleet: error: %s" % exc, file=sys.stderr)
         return 1

@@ -30,7 +30,7 @@ def log(msg):
 
 def run(cmd, check=True, quiet=False, **kw):
     """Run a command; on failure raise FleetError with its stderr."""
-    res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False, **kw)
     if check and res.returncode != 0:
         raise FleetError("%s failed (rc %d): %s" % (" ".join(cmd), res.returncode, res.stderr.strip()))
     if not quiet and res.returncode != 0 and res.stderr.strip():

@@ -69,7 +69,7 @@ def ensure_image():
         start = time.monotonic()
         cmd = ["debootstrap", "--variant=" + RECIPE["variant"], "--include=" + ",".join(RECIPE["packages"]),
                RECIPE["suite"], tmp, RECIPE["mirror"]]
-        res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
         if res.returncode != 0:
             shutil.rmtree(tmp, ignore_errors=True)
             raise FleetError("debootstrap failed:\n" + res.stdout[-3000:])

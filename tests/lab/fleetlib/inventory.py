@@ -6,6 +6,9 @@ import os
 from .common import write_file
 
 
+NO_HOST_KEY_CHECKS = "-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o LogLevel=ERROR"
+
+
 def _q(value):
     # A JSON string is a valid YAML double-quoted scalar, so no YAML library is needed.
     return json.dumps(value)
@@ -20,8 +23,7 @@ def write(state):
         "  vars:",
         "    lab_name: " + _q(state["name"]),
         # Host keys are new on every `up`: never learn or check them.
-        "    ansible_ssh_common_args: " + _q("-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no"
-                                              " -o LogLevel=ERROR"),
+        "    ansible_ssh_common_args: " + _q(NO_HOST_KEY_CHECKS),
         "    ansible_ssh_args: " + _q(ssh_args),
         "    ansible_pipelining: true",
         "  children:",
