@@ -1,0 +1,296 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, fleet2fa.nas developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: sshd_otp
+short_description: Put a Linux host's sshd behind password + one-time code (pam_oath)
+version_added: 0.1.0
+description:
+  - Writes the users' TOTP secrets into the pam_oath users file, adds one C(pam_oath) line to the sshd PAM stack
+    right after the password step, and an sshd drop-in that sorts first in C(sshd_config.d), the way TrueNAS does it.
+  - Users in O(users) then log in with their password and the current code (keyboard-interactive). The account Ansible
+    uses (O(automation_user)) stays able to log in with its key alone, so Ansible never meets an OTP prompt.
+  - Before anything is written, the whole resulting sshd configuration is checked with C(sshd -t), and C(sshd -T -C user=...)
+    must report the expected C(AuthenticationMethods) and related settings for every user in scope. The PAM module must exist.
+  - After the apply, the action plugin logs in for real over SSH from the controller as one of the users with
+    O(verify_password) and the current code, and checks that a wrong code is refused. When that proof fails, every file
+    the module changed is restored, sshd is reloaded again, and the task fails naming the host and the reason.
+  - pam_oath rewrites the users file after every login (replay state). Entries are compared on type, user and secret only,
+    so those rewrites are never a change and are never reset.
+author: fleet2fa.nas developers (@fleet2fa)
+requirements:
+  - On the host, OpenSSH 8.4 or later with C(UsePAM), pam_oath (C(libpam-oath) on Debian/Ubuntu), systemd.
+  - On the controller, C(paramiko) and C(pyotp) for the login proof.
+notes:
+  - While the PAM line is in place, users without an entry in the users file cannot log in with a password (pam_oath
+    does not know them), exactly as on TrueNAS. Key logins are not affected.
+  - Entries the module did not add (for example written by hand) are left alone; users it added in an earlier run and
+    that are no longer listed are removed.
+  - The previous content of every changed file is kept on the host in a 0700 folder under O(backup_dir) until the proof
+    is over. Nothing of it enters the task result.
+seealso:
+  - name: Linux sshd guide of the collection
+    description: How it works, lockout safety and rollback (docs/linux-sshd.md in the collection).
+    link: https://example.invalid/fleet2fa/nas/docs/linux-sshd.md
+extends_documentation_fragment:
+  - fleet2fa.nas.attributes
+  - fleet2fa.nas.attributes.ACTION
+attributes:
+  check_mode:
+    support: full
+    details: Every check that runs before an apply also runs in check mode; the login proof does not.
+  diff_mode:
+    support: full
+    details: The users file is shown as one metadata line per user (name, type, secret fingerprint), never a secret.
+  idempotent:
+    support: full
+  action:
+    support: full
+options:
+  users:
+    description:
+      - The users who must give a password and the current code.
+      - Required with O(state=present). With O(state=absent) only C(name) is used, and the users this module added
+        earlier are removed as well.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: A user that exists on the host. No whitespace, colons, commas, quotes or pattern characters.
+        type: str
+        required: true
+      secret:
+        description:
+          - The TOTP secret in base32 (at least 128 bits), as the escrow holds it. Spaces and dashes are ignored.
+          - Never shown in results or diffs; a fingerprint stands for it.
+        type: str
+  digits:
+    description: Length of the codes.
+    type: int
+    default: 6
+    choices: [6, 7, 8]
+  period:
+    description: Seconds each code is valid for.
+    type: int
+    default: 30
+    choices: [30, 60]
+  window:
+    description: How many time steps around the current one pam_oath accepts (0 to 10).
+    type: int
+    default: 3
+  state:
+    description: Whether password + code is in force (V(present)) or everything the module added is taken out (V(absent)).
+    type: str
+    default: present
+    choices: [present, absent]
+  verify_password:
+    description:
+      - The password of O(verify_user), for the login proof from the controller after the apply.
+      - When omitted, no proof is made and the result says RV(proven=false).
+    type: str
+  verify:
+    description:
+      - When the login proof runs (it needs O(verify_password)). V(on_change) proves only after the module changed
+        something, which keeps re-runs as fast as a ping; V(always) proves on every run.
+    type: str
+    default: on_change
+    choices: [on_change, always]
+  verify_user:
+    description: The user the login proof logs in as. Defaults to the first of O(users).
+    type: str
+  verify_timeout:
+    description: Seconds the login proof waits for sshd to answer.
+    type: int
+    default: 15
+  automation_user:
+    description:
+      - The account Ansible connects as. It gets a key-only C(Match) block; when it is also in O(users) (root in the lab
+        and on TrueNAS), its key alone OR password + code let it in (C(AuthenticationMethods publickey keyboard-interactive)).
+      - Defaults to the remote user of the connection.
+    type: str
+  auth_mode:
+    description:
+      - V(password_otp) asks the users for password and code (C(keyboard-interactive)).
+      - V(key_and_otp) asks for a key and then password and code (C(publickey,keyboard-interactive)). It never applies
+        to O(automation_user).
+    type: str
+    default: password_otp
+    choices: [password_otp, key_and_otp]
+  usersfile:
+    description: The pam_oath users file. Its folder must be writable (pam_oath writes its replay state there).
+    type: path
+    default: /etc/users.oath
+  pam_file:
+    description: The sshd PAM service file.
+    type: path
+    default: /etc/pam.d/sshd
+  pam_module:
+    description: The PAM module name or path of pam_oath. It must exist on the host.
+    type: str
+    default: pam_oath.so
+  sshd_config:
+    description: The main sshd configuration file. An C(Include) of the drop-in folder is added at its top if it has none.
+    type: path
+    default: /etc/ssh/sshd_config
+  dropin:
+    description: The drop-in written; its name must sort before the other files of its folder (sshd keeps the first value).
+    type: path
+    default: /etc/ssh/sshd_config.d/00-fleet2fa-otp.conf
+  sshd_options:
+    description:
+      - Further global sshd keywords and values written into the drop-in, for example C(MaxAuthTries).
+      - C(Match), C(Include) and C(AuthenticationMethods) are refused. sshd must accept each value.
+    type: dict
+    default: {}
+  sshd_apply:
+    description: How sshd takes up the new configuration, through systemctl.
+    type: str
+    default: reload
+    choices: [reload, restart]
+  lock_timeout:
+    description: Seconds to wait for pam_oath's C(<usersfile>.lock) to go away. It is never removed by this module.
+    type: int
+    default: 10
+  backup_dir:
+    description: Folder on the host (0700) that keeps this module's state and the previous files until the proof is over.
+    type: path
+    default: /var/lib/fleet2fa/sshd_otp
+  rollback:
+    description:
+      - Internal, set by the action plugin. V(restore) puts back the files of the backup O(rollback_handle) and reloads
+        sshd; V(discard) deletes that backup.
+    type: str
+    choices: [restore, discard]
+  rollback_handle:
+    description: Internal, set by the action plugin. The RV(rollback_handle) of an earlier run.
+    type: str
+"""
+
+EXAMPLES = r"""
+- name: Root logs in with password + code on the lab's Linux hosts; Ansible keeps its key
+  hosts: linux
+  tasks:
+    - name: Require the code for root and prove a real login
+      fleet2fa.nas.sshd_otp:
+        users:
+          - name: root
+            # Test-only secret; real plays take it from the escrow.
+            secret: JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+        window: 3
+        verify_password: "{{ lab_root_password }}"
+
+- name: Take it out again
+  hosts: linux
+  tasks:
+    - name: Remove the drop-in, the PAM line and the users file entries
+      fleet2fa.nas.sshd_otp:
+        state: absent
+        users:
+          - name: root
+"""
+
+RETURN = r"""
+changed_files:
+  description: The files written or removed (on check mode, those that would be).
+  returned: always
+  type: list
+  elements: str
+  sample: [/etc/users.oath, /etc/pam.d/sshd, /etc/ssh/sshd_config.d/00-fleet2fa-otp.conf]
+users_added:
+  description: Users that got an entry in the users file.
+  returned: always
+  type: list
+  elements: str
+  sample: [root]
+users_updated:
+  description: Users whose entry was replaced (other secret, digits or period).
+  returned: always
+  type: list
+  elements: str
+  sample: []
+users_removed:
+  description: Users whose entry was removed.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+fingerprints:
+  description: For each user in O(users), a one-way fingerprint of the secret in force (never the secret).
+  returned: when O(state=present)
+  type: dict
+  sample: {root: "sha256:5c3b8f0e1d2a4b6c"}
+openssh_version:
+  description: The OpenSSH version of the host.
+  returned: always
+  type: str
+  sample: "9.2"
+sshd_reloaded:
+  description: Whether sshd was reloaded (or restarted).
+  returned: always
+  type: bool
+proven:
+  description: Whether a real login with password + code succeeded and a wrong code was refused after the apply.
+  returned: always
+  type: bool
+proof:
+  description: What the login proof did (user, address, seconds, whether it waited for a fresh time step).
+  returned: when a proof was made
+  type: dict
+  sample: {user: root, host: 10.213.0.11, port: 22, seconds: 3.1, waited_for_next_step: false}
+rollback_handle:
+  description: Opaque handle of the backup on the host. The action plugin uses and removes it; empty when nothing changed.
+  returned: when files changed and the action plugin did not consume it
+  type: str
+restored_files:
+  description: Files put back by a rollback.
+  returned: when O(rollback=restore)
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.fleet2fa.nas.plugins.module_utils.sshd_otp_runner import run_module
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            users=dict(
+                type="list",
+                elements="dict",
+                options=dict(name=dict(type="str", required=True), secret=dict(type="str", no_log=True)),
+            ),
+            digits=dict(type="int", default=6, choices=[6, 7, 8]),
+            period=dict(type="int", default=30, choices=[30, 60]),
+            window=dict(type="int", default=3),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            verify_password=dict(type="str", no_log=True),
+            verify=dict(type="str", default="on_change", choices=["on_change", "always"]),
+            verify_user=dict(type="str"),
+            verify_timeout=dict(type="int", default=15),
+            automation_user=dict(type="str"),
+            auth_mode=dict(type="str", default="password_otp", choices=["password_otp", "key_and_otp"]),
+            usersfile=dict(type="path", default="/etc/users.oath"),
+            pam_file=dict(type="path", default="/etc/pam.d/sshd"),
+            pam_module=dict(type="str", default="pam_oath.so"),
+            sshd_config=dict(type="path", default="/etc/ssh/sshd_config"),
+            dropin=dict(type="path", default="/etc/ssh/sshd_config.d/00-fleet2fa-otp.conf"),
+            sshd_options=dict(type="dict", default={}),
+            sshd_apply=dict(type="str", default="reload", choices=["reload", "restart"]),
+            lock_timeout=dict(type="int", default=10),
+            backup_dir=dict(type="path", default="/var/lib/fleet2fa/sshd_otp"),
+            rollback=dict(type="str", choices=["restore", "discard"]),
+            rollback_handle=dict(type="str"),
+        ),
+        required_together=[("rollback", "rollback_handle")],
+        supports_check_mode=True,
+    )
+    run_module(module)
+
+
+if __name__ == "__main__":
+    main()
