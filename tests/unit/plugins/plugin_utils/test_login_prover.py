@@ -1,0 +1,49 @@
+# Copyright: (c) 2026, fleet2fa.nas developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The login prover's choices that need no sshd: the wrong code, the fresh time step."""
+from __future__ import annotations
+
+import time
+
+from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import TotpKey
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils import login_prover
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils.login_prover import LoginProver
+
+KEY = TotpKey("AEBAGBAFAYDQQCIKBMGA2DQPCAIREEYU")
+
+
+def _prover(window=3):
+    return LoginProver("192.0.2.1", 22, "root", "pw", KEY, window=window, timeout=1)
+
+
+def test_wrong_code_is_valid_for_no_step_pam_oath_would_accept():
+    at = 1_800_000_000
+    wrong = _prover().wrong_code(at=at)
+    assert len(wrong) == 6 and wrong.isdigit()
+    assert all(KEY.code_at(at + k * 30) != wrong for k in range(-5, 6))
+
+
+def test_fresh_step_does_not_wait_when_the_last_use_is_an_older_step():
+    login_prover._USED_STEPS.clear()
+    step, waited = _prover().fresh_step(last_used=time.time() - 60)
+    assert step == int(time.time() // 30) and waited == 0
+
+
+def test_fresh_step_waits_for_the_next_step_after_a_use_in_the_current_one(monkeypatch):
+    login_prover._USED_STEPS.clear()
+    now = [1_800_000_010.0]
+    monkeypatch.setattr(login_prover.time, "time", lambda: now[0])
+    monkeypatch.setattr(login_prover.totp.time, "time", lambda: now[0])
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    monkeypatch.setattr(login_prover.time, "sleep", sleep)
+    step, waited = _prover().fresh_step(last_used=1_800_000_005)
+    assert step == int(1_800_000_005 // 30) + 1
+    assert 20 <= waited <= 21
+
+
+def test_prompts_are_told_apart_like_pam_oath_words_them():
+    assert login_prover._is_otp_prompt("One-time password (OATH) for `root': ")
+    assert not login_prover._is_otp_prompt("Password: ")
