@@ -5,7 +5,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: totp_code
-author: fleet2fa.nas developers
+author: fleet2fa.nas developers (@fleet2fa)
 short_description: The current one-time code of a user on a host, from the escrow
 version_added: 0.1.0
 description:

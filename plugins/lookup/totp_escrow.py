@@ -5,7 +5,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: totp_escrow
-author: fleet2fa.nas developers
+author: fleet2fa.nas developers (@fleet2fa)
 short_description: The escrowed TOTP secret of a user on a host, to hand to a host module
 version_added: 0.1.0
 description:
@@ -33,10 +33,11 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-- name: Hand the escrowed secret to a module, never to the log
-  fleet2fa.nas.linux_totp_user:
-    user: root
-    secret: "{{ lookup('fleet2fa.nas.totp_escrow', inventory_hostname, user='root', escrow_dir='escrow') }}"
+- name: Hand the escrowed secret to the pam_oath module, never to the log
+  fleet2fa.nas.sshd_otp:
+    users:
+      - name: root
+        secret: "{{ lookup('fleet2fa.nas.totp_escrow', inventory_hostname, user='root', escrow_dir=playbook_dir ~ '/escrow') }}"
   no_log: true
 """
 

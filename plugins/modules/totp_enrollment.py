@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 module: totp_enrollment
 short_description: Record the devices that hold an escrowed TOTP secret
 version_added: 0.1.0
-author: fleet2fa.nas developers
+author: fleet2fa.nas developers (@fleet2fa)
 description:
   - Records in the escrow each device (authenticator app) that holds the secret of O(user) on
     C(inventory_hostname), with its name and time, after checking a code that the device shows now.

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 module: totp_qr
 short_description: Write the QR files of an escrowed TOTP secret
 version_added: 0.1.0
-author: fleet2fa.nas developers
+author: fleet2fa.nas developers (@fleet2fa)
 description:
   - Writes C(<qr_dir>/<inventory_hostname>/<user>.png) and C(.svg), each a QR code of the
     C(otpauth://totp/...) URI of the escrowed secret of O(user), for an admin's authenticator app.

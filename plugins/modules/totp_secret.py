@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 module: totp_secret
 short_description: Get or create the escrowed TOTP secret of a user on a host
 version_added: 0.1.0
-author: fleet2fa.nas developers
+author: fleet2fa.nas developers (@fleet2fa)
 description:
   - Makes sure the escrow holds a TOTP secret for O(user) on C(inventory_hostname), creating a
     160-bit secret on the controller when there is none, or a new one when O(regenerate=always).

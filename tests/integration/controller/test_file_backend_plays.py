@@ -150,3 +150,17 @@ def test_play_killed_with_sigkill_mid_rotation_leaves_a_whole_escrow(ctl):
     # The lock died with the writer: the next play goes straight through.
     ctl.run([{"name": "Escrow admin", "fleet2fa.nas.totp_secret": {"user": "admin", "escrow_dir": ctl.escrow_dir}}])
     assert sorted(ctl.view("nas1")["users"]) == ["admin", "root"]
+
+
+def test_check_mode_reports_changes_and_writes_nothing(ctl):
+    out = ctl.run(rollout_tasks(ctl, users=("root",))[:1] + [
+        {"name": "QR at creation", "fleet2fa.nas.totp_secret": {"escrow_dir": ctl.escrow_dir, "qr_dir": ctl.qr_dir}}],
+        "--check", "--diff")
+    assert recap_changed(out) == {"nas1": 2}
+    assert not os.path.exists(ctl.escrow_dir) and not os.path.exists(ctl.qr_dir)
+    ctl.run(rollout_tasks(ctl, users=("root",)))
+    before = ctl.snapshot()
+    out = ctl.run([{"name": "Rotate", "fleet2fa.nas.totp_secret": {"escrow_dir": ctl.escrow_dir, "regenerate": "always"}}],
+                  "--check")
+    assert recap_changed(out) == {"nas1": 1}
+    assert ctl.snapshot() == before

@@ -100,3 +100,13 @@ def test_qr_dir_that_is_a_file_is_refused(tmp_path):
 def test_qr_dir_that_cannot_be_created_is_refused():
     with pytest.raises(EscrowError, match="nothing was written"):
         QrFiles("/proc/fleet2fa-qr").write("nas1", "root", TotpKey.generate().uri("root@x", "fleet2fa"))
+
+
+def test_terminal_drawing_goes_to_the_tty_only_and_says_when_there_is_none(tmp_path):
+    tty = tmp_path / "tty"
+    uri = TotpKey.generate().uri("root@nas1", "fleet2fa")
+    assert QrFiles.draw_on_terminal(uri, "root on nas1", tty=str(tty))
+    drawing = tty.read_text()
+    assert drawing.startswith("\nroot on nas1\n") and len(drawing.splitlines()) > 20
+    assert uri not in drawing
+    assert not QrFiles.draw_on_terminal(uri, "root on nas1", tty=str(tmp_path / "no" / "tty"))
