@@ -94,11 +94,11 @@ class EscrowEntry:
     """
 
     FIELDS = ("digits", "period", "issuer", "account", "created", "rotated", "fingerprint", "source",
-              "engine_key", "devices", "last_verified_step")
+              "engine_key", "devices", "last_verified_step", "last_proven_login")
 
     def __init__(self, user, key=None, digits=None, period=None, issuer=DEFAULT_ISSUER, account=None,
                  created=None, rotated=None, fingerprint=None, source="controller", engine_key=None,
-                 devices=None, last_verified_step=None):
+                 devices=None, last_verified_step=None, last_proven_login=None):
         self.user = user
         self.key = key
         self.digits = key.digits if key is not None else digits
@@ -112,6 +112,8 @@ class EscrowEntry:
         self.engine_key = engine_key
         self.devices = list(devices or [])
         self.last_verified_step = last_verified_step
+        # When a real login with password + code last succeeded (rollout/verify roles; report reads it).
+        self.last_proven_login = last_proven_login
 
     def __repr__(self):
         return "EscrowEntry(%s, %s)" % (self.user, self.fingerprint)
@@ -161,6 +163,8 @@ class EscrowEntry:
         doc["devices"] = copy.deepcopy(self.devices)
         if self.last_verified_step is not None:
             doc["last_verified_step"] = self.last_verified_step
+        if self.last_proven_login is not None:
+            doc["last_proven_login"] = self.last_proven_login
         return doc
 
     @classmethod
@@ -181,7 +185,8 @@ class EscrowEntry:
                    account=doc.get("account"), created=doc.get("created"), rotated=doc.get("rotated"),
                    fingerprint=doc.get("fingerprint"), source=doc.get("source", "controller"),
                    engine_key=doc.get("engine_key"), devices=devices,
-                   last_verified_step=doc.get("last_verified_step"))
+                   last_verified_step=doc.get("last_verified_step"),
+                   last_proven_login=doc.get("last_proven_login"))
 
     def public(self):
         """Metadata for task results: no secret, no URI."""
@@ -196,6 +201,7 @@ class EscrowEntry:
             "rotated": self.rotated,
             "source": self.source,
             "devices": copy.deepcopy(self.devices),
+            "last_proven_login": self.last_proven_login,
         }
 
 
