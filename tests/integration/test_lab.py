@@ -156,7 +156,7 @@ def assert_gone(procs, within=30.0):
 def test_down_leaves_nothing_behind(make_lab):
     lab = make_lab(linux=2)
     up_traces, up_procs = traces(lab), processes(lab)
-    kinds = {kind for kind, _ in up_traces}
+    kinds = {kind for kind, _path in up_traces}
     # the overlay roots are mounted in each host's private namespace: the machine sees only netns mounts
     assert kinds == {"netns", "link", "mount", "cgroup", "propagate", "state"}, up_traces
     assert all(path.startswith("/run/netns/") for kind, path in up_traces if kind == "mount")
@@ -217,6 +217,17 @@ def test_twenty_hosts_come_up_answer_and_go(make_lab):
     assert traces(lab) == set()
     assert_gone(up_procs)
     print("20 hosts: up %.1f s, ping %.1f s, down %.1f s" % (up_s, ping_s, down_s))
+
+
+@pytest.mark.skipif(not os.access(os.path.join(os.path.dirname(__file__), "..", "lab", "truenas", "provision"), os.X_OK),
+                    reason="the TrueNAS simulator is not built yet")
+def test_truenas_hosts_are_named_by_version_and_grouped(make_lab):
+    lab = make_lab(linux=1, truenas=["25.10", "13.3", "25.10"])
+    assert [(h.name, h.group, h.truenas_version) for h in lab.hosts] == [
+        ("lin01", "linux", None), ("tn2510-1", "truenas", "25.10"), ("tn133-1", "truenas", "13.3"),
+        ("tn2510-2", "truenas", "25.10")]
+    assert _sh(lab, "hostname") == {h.name: h.name for h in lab.hosts}
+    lab.down()
 
 
 def test_unknown_truenas_version_is_refused_before_anything_starts(tmp_path):
