@@ -15,7 +15,8 @@ and its tests use ``lab``:
 - ``lab.hosts``: a list of ``LabHost(name, address, root_password, key, group, truenas_version)``,
   ``lab.host("lin01")`` one of them, ``lab.group("truenas")`` a group's;
 - ``lab.ansible(pattern, module, args)`` runs an ad-hoc module and returns ``{host: result dict}``
-  (the module's JSON, parsed; a failed host has ``failed`` or ``unreachable`` set; it never raises);
+  (the module's JSON, parsed; a failed host has ``failed`` or ``unreachable`` set; it raises only
+  when Ansible gave no result at all, e.g. a bad pattern or argument);
 - ``lab.run_ansible(*args)`` and ``lab.run_playbook(path, *args)`` run the ``ansible`` /
   ``ansible-playbook`` of this venv against the lab and return the CompletedProcess (text output,
   ``check=False``), with ``ANSIBLE_COLLECTIONS_PATH`` and the rest of the environment inherited;
@@ -137,9 +138,9 @@ class Lab:
             cmd = [pattern, "-m", module, *extra]
             if args is not None:
                 cmd += ["-a", args if isinstance(args, str) else json.dumps(args)]
-            res = self.run_ansible(*cmd, env={"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
-                                               "ANSIBLE_CALLBACKS_ENABLED": "ansible.builtin.tree",
-                                               "ANSIBLE_CALLBACK_TREE_DIR": tree})
+            env = {"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_CALLBACKS_ENABLED": "ansible.builtin.tree",
+                   "ANSIBLE_CALLBACK_TREE_DIR": tree}
+            res = self.run_ansible(*cmd, env=env)
             results = {}
             for name in os.listdir(tree):
                 with open(os.path.join(tree, name), encoding="utf-8") as fh:
