@@ -114,6 +114,8 @@ class EscrowEntry:
         self.last_verified_step = last_verified_step
         # When a real login with password + code last succeeded (rollout/verify roles; report reads it).
         self.last_proven_login = last_proven_login
+        # Keys this version does not know (written by a newer one, or by an admin): kept as they are.
+        self.extra = {}
 
     def __repr__(self):
         return "EscrowEntry(%s, %s)" % (self.user, self.fingerprint)
@@ -165,6 +167,8 @@ class EscrowEntry:
             doc["last_verified_step"] = self.last_verified_step
         if self.last_proven_login is not None:
             doc["last_proven_login"] = self.last_proven_login
+        for name, value in self.extra.items():
+            doc.setdefault(name, copy.deepcopy(value))
         return doc
 
     @classmethod
@@ -181,12 +185,15 @@ class EscrowEntry:
         devices = doc.get("devices") or []
         if not isinstance(devices, list) or not all(isinstance(d, dict) and d.get("name") for d in devices):
             raise EscrowError("%s: users.%s.devices must be a list of mappings with a name" % (where, user))
-        return cls(user, key=key, digits=int(digits), period=int(period), issuer=doc.get("issuer", DEFAULT_ISSUER),
-                   account=doc.get("account"), created=doc.get("created"), rotated=doc.get("rotated"),
-                   fingerprint=doc.get("fingerprint"), source=doc.get("source", "controller"),
-                   engine_key=doc.get("engine_key"), devices=devices,
-                   last_verified_step=doc.get("last_verified_step"),
-                   last_proven_login=doc.get("last_proven_login"))
+        entry = cls(user, key=key, digits=int(digits), period=int(period), issuer=doc.get("issuer", DEFAULT_ISSUER),
+                    account=doc.get("account"), created=doc.get("created"), rotated=doc.get("rotated"),
+                    fingerprint=doc.get("fingerprint"), source=doc.get("source", "controller"),
+                    engine_key=doc.get("engine_key"), devices=devices,
+                    last_verified_step=doc.get("last_verified_step"),
+                    last_proven_login=doc.get("last_proven_login"))
+        known = set(cls.FIELDS) | {"secret", "interval", "period"}
+        entry.extra = {name: value for name, value in doc.items() if name not in known}
+        return entry
 
     def public(self):
         """Metadata for task results: no secret, no URI."""

@@ -175,3 +175,12 @@ def test_writer_killed_mid_write_leaves_a_whole_file(store, escrow_dir):
     dummy, changed = store.update("nas1", "root", lambda e: (e.devices.append({"name": "x", "verified": False}), e)[1])
     assert changed
     assert sorted(os.listdir(escrow_dir)) == [".nas1.yml.lock", "nas1.yml"]
+
+
+def test_keys_this_version_does_not_know_survive_an_update(store, escrow_dir):
+    store.put_once("nas1", "root", entry())
+    store.update("nas1", "root", lambda e: (e.extra.update(admin_note={"by": "ops", "ticket": 42}), e)[1])
+    store.update("nas1", "root", lambda e: (e.devices.append({"name": "primary", "verified": True}), e)[1])
+    doc = plaintext(os.path.join(escrow_dir, "nas1.yml"))["users"]["root"]
+    assert doc["admin_note"] == {"by": "ops", "ticket": 42}
+    assert doc["devices"] == [{"name": "primary", "verified": True}]
