@@ -31,6 +31,8 @@ notes:
     that are no longer listed are removed.
   - The previous content of every changed file is kept on the host in a 0700 folder under O(backup_dir) until the proof
     is over. Nothing of it enters the task result.
+  - The login proof connects straight from the controller to C(ansible_host) and C(ansible_port) with paramiko; SSH jump
+    hosts and proxy commands of the connection are not used for it.
 seealso:
   - name: Linux sshd guide of the collection
     description: How it works, lockout safety and rollback (docs/linux-sshd.md in the collection).
@@ -236,10 +238,16 @@ proven:
   returned: always
   type: bool
 proof:
-  description: What the login proof did (user, address, seconds, whether it waited for a fresh time step).
-  returned: when a proof was made
+  description:
+    - What the login proof did (user, address, seconds, whether it waited for a fresh time step).
+    - Only C(skipped) with the reason when O(verify_password) was not given.
+  returned: when a proof was made, or skipped for want of O(verify_password)
   type: dict
-  sample: {user: root, host: 10.213.0.11, port: 22, seconds: 3.1, waited_for_next_step: false}
+  sample: {user: root, host: 10.213.0.11, port: 22, seconds: 2.7, waited_for_next_step: false, wrong_code_refused: true}
+rolled_back:
+  description: True when the proof failed and every changed file was put back (the task then fails).
+  returned: when a failed proof was rolled back
+  type: bool
 rollback_handle:
   description: Opaque handle of the backup on the host. The action plugin uses and removes it; empty when nothing changed.
   returned: when files changed and the action plugin did not consume it
