@@ -20,9 +20,10 @@ and its tests use ``lab``:
 - ``lab.run_ansible(*args)`` and ``lab.run_playbook(path, *args)`` run the ``ansible`` /
   ``ansible-playbook`` of this venv against the lab and return the CompletedProcess (text output,
   ``check=False``), with ``ANSIBLE_COLLECTIONS_PATH`` and the rest of the environment inherited;
-- ``lab.down()`` / ``lab.up()`` for tests about the lab itself.
+- ``lab.down()`` / ``lab.up()`` for tests about the lab itself; ``Lab`` and ``lab_name_for`` are
+  importable from ``fleet_lab`` (this folder) by test modules that need them.
 
-Each module gets its own lab name, derived from the module name (``test_sshd_otp`` ->
+Each module gets its own lab name, derived from its path (``sshd/test_sshd_otp.py`` ->
 ``sshd-otp-1a2b``; a second ``make_lab`` call in the module adds ``-2``), so modules and
 colleagues' labs run side by side. ``FLEET2FA_LAB_PREFIX`` (e.g. your initials) keeps two
 people's runs of the same module apart. Every lab the factory made is torn down when the
@@ -30,124 +31,11 @@ module ends, whatever the tests did; ``FLEET2FA_KEEP_LAB=1`` keeps them for a po
 (``tests/lab/fleet down --lab NAME`` afterwards).
 """
 
-import dataclasses
-import hashlib
-import json
 import os
-import re
-import shutil
-import subprocess
-import sys
-import tempfile
 
 import pytest
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FLEET = os.path.join(TOP, "tests", "lab", "fleet")
-
-
-def _venv_tool(name):
-    here = os.path.join(os.path.dirname(sys.executable), name)
-    return here if os.access(here, os.X_OK) else (shutil.which(name) or name)
-
-
-def fleet(*args, check=True):
-    """Run tests/lab/fleet; return its CompletedProcess (text)."""
-    res = subprocess.run([FLEET, *args], capture_output=True, text=True, check=False)
-    if check and res.returncode != 0:
-        raise RuntimeError("fleet %s failed (rc %d):\n%s%s" % (" ".join(args), res.returncode, res.stdout, res.stderr))
-    return res
-
-
-def lab_name_for(module_name, index=1):
-    """A lab name (<= 32 chars, [a-z0-9-]) unique to a test module."""
-    base = module_name.rsplit(".", 1)[-1]
-    base = re.sub(r"^test_", "", base).lower()
-    base = re.sub(r"[^a-z0-9]+", "-", base).strip("-")[:16] or "t"
-    digest = hashlib.sha256(module_name.encode()).hexdigest()[:4]
-    prefix = re.sub(r"[^a-z0-9]+", "-", os.environ.get("FLEET2FA_LAB_PREFIX", "").lower()).strip("-")[:6]
-    name = "-".join(p for p in (prefix, base, digest) if p)
-    return name if index == 1 else "%s-%d" % (name, index)
-
-
-@dataclasses.dataclass(frozen=True)
-class LabHost:
-    name: str
-    address: str
-    root_password: str
-    key: str
-    group: str
-    truenas_version: str = None
-
-
-class Lab:
-    """A running lab fleet (see the module docstring)."""
-
-    def __init__(self, name, linux=0, truenas=()):
-        self.name = name
-        self.linux = linux
-        self.truenas = list(truenas)
-        self.inventory = self.key = self.root_password = self.state_dir = None
-        self.hosts = []
-
-    def up(self):
-        args = ["up", "--lab", self.name, "--linux", str(self.linux)]
-        if self.truenas:
-            args += ["--truenas", ",".join(self.truenas)]
-        fleet(*args)
-        self.refresh()
-        return self
-
-    def refresh(self):
-        labs = json.loads(fleet("status", "--json").stdout)
-        info = next((item for item in labs if item["name"] == self.name), None)
-        if not info or info["state"] != "up":
-            raise RuntimeError("lab %s is not up: %s" % (self.name, info))
-        self.inventory, self.key = info["inventory"], info["key"]
-        self.root_password = info["root_password"]
-        self.state_dir = os.path.dirname(self.inventory)
-        self.hosts = [LabHost(h["name"], h["address"], self.root_password, self.key, h["group"],
-                              h["truenas_version"]) for h in info["hosts"]]
-
-    def down(self):
-        fleet("down", "--lab", self.name)
-
-    def host(self, name):
-        return next(h for h in self.hosts if h.name == name)
-
-    def group(self, group):
-        return [h for h in self.hosts if h.group == group]
-
-    def _env(self, extra=None):
-        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORKS=str(max(5, len(self.hosts))),
-                   ANSIBLE_DEPRECATION_WARNINGS="False")
-        env.update(extra or {})
-        return env
-
-    def run_ansible(self, *args, env=None):
-        return subprocess.run([_venv_tool("ansible"), "-i", self.inventory, *args], capture_output=True, text=True,
-                              env=self._env(env), check=False)
-
-    def run_playbook(self, playbook, *args, env=None):
-        return subprocess.run([_venv_tool("ansible-playbook"), "-i", self.inventory, playbook, *args],
-                              capture_output=True, text=True, env=self._env(env), check=False)
-
-    def ansible(self, pattern, module, args=None, extra=()):
-        """Ad-hoc ``module`` on ``pattern``; ``{host: result}`` from the core ``tree`` callback."""
-        with tempfile.TemporaryDirectory(prefix="lab-tree-") as tree:
-            cmd = [pattern, "-m", module, *extra]
-            if args is not None:
-                cmd += ["-a", args if isinstance(args, str) else json.dumps(args)]
-            env = {"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_CALLBACKS_ENABLED": "ansible.builtin.tree",
-                   "ANSIBLE_CALLBACK_TREE_DIR": tree}
-            res = self.run_ansible(*cmd, env=env)
-            results = {}
-            for name in os.listdir(tree):
-                with open(os.path.join(tree, name), encoding="utf-8") as fh:
-                    results[name] = json.load(fh)
-            if not results:
-                raise RuntimeError("ansible gave no result:\n%s%s" % (res.stdout, res.stderr))
-            return results
+from fleet_lab import TOP, Lab, fleet, lab_name_for
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +44,7 @@ def make_lab(request):
     made = []
 
     def _make(linux=0, truenas=(), name=None):
-        lab = Lab(name or lab_name_for(request.module.__name__, len(made) + 1), linux, truenas)
+        lab = Lab(name or lab_name_for(os.path.relpath(request.module.__file__, TOP), len(made) + 1), linux, truenas)
         made.append(lab)  # before up: a half-made lab is torn down too
         return lab.up()
 

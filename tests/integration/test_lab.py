@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import Lab, lab_name_for
+from fleet_lab import Lab, lab_name_for
 
 CHECK_ROOT_PASSWORD = """
 import crypt, sys
