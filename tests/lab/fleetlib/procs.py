@@ -43,6 +43,9 @@ def cgroup_pids(lab):
 def stray_pids(lab):
     """Our processes that name the lab's state dir: launchers not yet in a cgroup, ssh mux masters."""
     needle = (state_dir(lab) + "/").encode()
+    # what else each kind of process must show, so that a user's `sh -c "... labs/x/..."` is spared
+    marks = {"ssh": needle + b"cp/", "systemd-nspawn": b"--register=no", "unshare": b"systemd-nspawn",
+             "sh": b"systemd-nspawn"}
     found = set()
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) in (os.getpid(), os.getppid()):
@@ -52,7 +55,8 @@ def stray_pids(lab):
                 cmdline = fh.read()
         except OSError:
             continue
-        if needle in cmdline and _comm(int(entry)) in ("ssh", "systemd-nspawn", "unshare", "sh"):
+        mark = marks.get(_comm(int(entry)))
+        if mark and needle in cmdline and mark in cmdline:
             found.add(int(entry))
     return {p for p in found if _alive(p)}
 
