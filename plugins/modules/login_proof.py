@@ -1,0 +1,129 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, fleet2fa.nas developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: login_proof
+short_description: Prove real logins with password + one-time code, and record when they worked
+version_added: 0.1.0
+author: fleet2fa.nas developers (@fleet2fa)
+description:
+  - Logs in from the controller the way an admin would, with the escrowed secret of O(user) on C(inventory_hostname).
+  - "O(ssh=otp): a wrong code is refused, then password + the current code are taken (keyboard-interactive).
+    pam_oath refuses a code of a step it has already taken, so the proof waits for the next step when the escrow says
+    a login of this step was already proven."
+  - "O(ssh=password): the password alone gets in (break glass, after the OTP was turned off)."
+  - "O(api=otp): the TrueNAS web UI/API login with password + code (C(auth.login) up to 24.10, C(auth.login_ex) and
+    C(auth.login_ex_continue) from 25.04), a wrong code refused first. The certificate can be pinned with
+    O(api_cert_sha256), which M(fleet2fa.nas.preflight) reads on the box over the SSH session."
+  - On success, with O(record=true), the time is written into the escrow entry as C(last_proven_login).
+  - Runs on the controller only. The password, the secret and the codes never appear in results or messages.
+options:
+  user:
+    description: The user who logs in.
+    type: str
+    default: root
+  password:
+    description: The user's password. Required unless O(record_only=true).
+    type: str
+  address:
+    description: Address to connect to; defaults to C(ansible_host). The proof does not go through jump hosts.
+    type: str
+  port:
+    description: SSH port; defaults to C(ansible_port), else 22.
+    type: int
+  ssh:
+    description: Which SSH login to prove.
+    type: str
+    choices: [otp, password, none]
+    default: otp
+  api:
+    description: Whether to prove a TrueNAS web UI/API login with password + code first.
+    type: str
+    choices: [otp, none]
+    default: none
+  api_url:
+    description: Base URL of the TrueNAS API; defaults to C(wss://<address>).
+    type: str
+  api_cert_sha256:
+    description: SHA-256 (hex) of the DER certificate the API must present. When set, chain and host name are not checked.
+    type: str
+  api_validate_certs:
+    description: Check the API certificate against the CAs (or O(api_ca_path)) when it is not pinned.
+    type: bool
+    default: true
+  api_ca_path:
+    description: CA file for the API certificate when it is not pinned.
+    type: path
+  window:
+    description: Time steps around now that the host accepts; a wrong code is chosen outside them.
+    type: int
+    default: 3
+  timeout:
+    description: Seconds to wait for the host to answer.
+    type: int
+    default: 15
+  record:
+    description: Write the time of the successful proof into the escrow entry (C(last_proven_login)).
+    type: bool
+    default: true
+  record_only:
+    description: Make no login; only record that one was proven just now by another task (the proof of M(fleet2fa.nas.sshd_otp)).
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - fleet2fa.nas.escrow
+  - fleet2fa.nas.attributes
+  - fleet2fa.nas.attributes.ACTION
+attributes:
+  check_mode:
+    support: full
+    details: Makes no login and records nothing in check mode.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+    details: Reports no change; recording the time in the escrow is not a change of the host.
+  action:
+    support: full
+seealso:
+  - module: fleet2fa.nas.sshd_otp
+  - module: fleet2fa.nas.preflight
+"""
+
+EXAMPLES = r"""
+- name: Prove password + code over SSH and record it
+  fleet2fa.nas.login_proof:
+    user: root
+    password: "{{ fleet2fa_root_password }}"
+    escrow_dir: "{{ fleet2fa_escrow_dir }}"
+
+- name: On a TrueNAS box, prove the API login before turning SSH 2FA on
+  fleet2fa.nas.login_proof:
+    user: root
+    password: "{{ fleet2fa_root_password }}"
+    ssh: none
+    api: otp
+    api_cert_sha256: "{{ preflight.api_cert_sha256 }}"
+    escrow_dir: "{{ fleet2fa_escrow_dir }}"
+"""
+
+RETURN = r"""
+proven:
+  description: Whether every proof asked for succeeded.
+  returned: always
+  type: bool
+proofs:
+  description: What each proof did (kind, user, address, seconds, whether it waited for a fresh time step).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{kind: ssh_otp, user: root, host: 10.213.0.11, port: 22, seconds: 0.4, wrong_code_refused: true}]
+last_proven_login:
+  description: The time recorded in the escrow (UTC, ISO 8601).
+  returned: when O(record=true) and the proof succeeded
+  type: str
+  sample: "2026-12-01T08:00:00Z"
+"""
