@@ -22,7 +22,7 @@ system:
 
 venv: system
 	ln -sfn "$$(tests/setup-venv.sh)" $(VENV)
-	@echo "controller: $$($(VENV)/bin/ansible --version | head -1) on $$($(VENV)/bin/python --version)"
+	@echo "controller: $$($(VENV)/bin/python -c 'import ansible.release as r; print("ansible-core", r.__version__)') on $$($(VENV)/bin/python --version)"
 
 # The collection, importable as ansible_collections.fleet2fa.nas from this checkout.
 collection:
@@ -33,7 +33,7 @@ image: system
 	tests/lab/fleet image
 
 test: setup
-	@echo "== make test with $$(ansible --version | head -1)"
+	@echo "== make test with ansible-core $$(python -c 'import ansible.release as r; print(r.__version__)') on $$(python --version)"
 	$(MAKE) --no-print-directory unit sanity lint changelog build
 	trap 'tests/lab/fleet down --all >/dev/null 2>&1 || true' EXIT; \
 	  $(MAKE) --no-print-directory integration molecule

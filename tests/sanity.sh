@@ -14,5 +14,5 @@ mkdir -p "$dest"
 cd "$dest"
 git init -q . && git add -A >/dev/null && git -c user.name=ci -c user.email=ci@invalid commit -qm snapshot
 export PATH="$venv/bin:$PATH"
-echo "ansible-test sanity with $(ansible --version | head -1) on Python $py"
+v=$(ansible --version); echo "ansible-test sanity with ${v%%$'\n'*} on Python $py"
 ansible-test sanity --venv --python "$py" --color no "$@"
