@@ -1,14 +1,44 @@
 #!/usr/bin/env bash
-# make demo: bring a lab fleet up, run the main job on it, show the result, tear it down.
-# Until the rollout playbook lands this shows Ansible reaching every lab host by key.
+# make demo: a lab of 3 Linux hosts and 3 simulated TrueNAS boxes of different versions, the one-phase
+# rollout on it, then a password + code login on every host with a client of our own
+# (tests/lab/demo_login.py, not the collection's prover), where the QR files and the report are, and
+# the lab torn down.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
+export ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-$top/tests/output/collections}
 lab=demo
+out=$top/tests/output/demo
 trap 'tests/lab/fleet down --lab "$lab" >/dev/null 2>&1 || true' EXIT
-tests/lab/fleet up --lab "$lab" --linux 3
+rm -rf "$out"
+mkdir -p -m 0700 "$out"
+# A vault password for this demo's escrow only (the escrow files are ansible-vault encrypted).
+head -c 24 /dev/urandom | base64 >"$out/vault-password"
+chmod 0600 "$out/vault-password"
+
+tests/lab/fleet up --lab "$lab" --linux 3 --truenas 13.0,24.10,26.0 >/dev/null
 inventory=$(tests/lab/fleet inventory --lab "$lab")
 echo "== inventory: $inventory"
 ansible all -i "$inventory" -m ansible.builtin.ping -o
-ansible all -i "$inventory" -m ansible.builtin.command -a 'hostname' -o
-echo "== every lab host answered Ansible by key; tearing the lab down"
+
+echo "== rollout.yml (one phase, as in labs and CI)"
+ansible-playbook -i "$inventory" playbooks/rollout.yml --forks 20 \
+  --vault-password-file "$out/vault-password" \
+  -e fleet2fa_escrow_dir="$out/escrow" -e fleet2fa_qr_dir="$out/qr" -e fleet2fa_report_dir="$out/report" \
+  -e fleet2fa_enroll_from_escrow=true
+
+if [[ -f playbooks/report.yml ]]; then
+  echo "== report.yml"
+  ansible-playbook -i "$inventory" playbooks/report.yml --forks 20 --vault-password-file "$out/vault-password" \
+    -e fleet2fa_escrow_dir="$out/escrow" -e fleet2fa_report_dir="$out/report"
+fi
+
+echo "== our own client: root logs in with password + code; a wrong code is refused"
+python tests/lab/demo_login.py "$inventory" "$out/escrow" "$out/vault-password"
+
+echo "== QR files:  $out/qr/<host>/root.png and .svg"
+find "$out/qr" -name '*.png' | sort | sed 's/^/   /'
+echo "== report:    $out/report/"
+find "$out/report" -type f | sort | sed 's/^/   /'
+echo "== escrow:    $out/escrow/<host>.yml (ansible-vault view --vault-password-file $out/vault-password ...)"
+echo "== tearing the lab down"
