@@ -1,0 +1,211 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, fleet2fa.nas developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: otp_state_info
+short_description: Read the two-factor state of a Linux NAS host or a TrueNAS box
+version_added: 0.1.0
+author: fleet2fa.nas developers (@fleet2fa)
+description:
+  - Reads, and never changes, what two-factor authentication looks like on the host, with metadata
+    only. No secret, code or provisioning URI is ever returned.
+  - On Linux, the users in the pam_oath users file (name, token type, fingerprint of the secret, time of
+    the last accepted code), whether the sshd PAM stack has the pam_oath line, whether the drop-in of
+    M(fleet2fa.nas.sshd_otp) is in place and read by sshd, and, per user, what C(sshd -T -C user=...)
+    says sshd will ask for once its Match blocks are evaluated.
+  - On TrueNAS, the global 2FA settings (enabled, window, SSH), each user's C(twofactor_auth_configured)
+    and which users may log in over SSH with a password, through the middleware (C(midclt) on the box
+    by default).
+  - The fleet report (role C(fleet2fa.nas.report)) runs this module on every host.
+options:
+  platform:
+    description:
+      - Which kind of host this is. V(auto) takes V(truenas) when C(midclt) is on the host or
+        O(transport=websocket), else V(linux).
+    type: str
+    choices: [auto, linux, truenas]
+    default: auto
+  usersfile:
+    description:
+      - The pam_oath users file (Linux), when the PAM line does not name one with C(usersfile=).
+    type: path
+    default: /etc/users.oath
+  pam_file:
+    description: The PAM service file of sshd (Linux).
+    type: path
+    default: /etc/pam.d/sshd
+  sshd_config:
+    description: The main sshd configuration file (Linux).
+    type: path
+    default: /etc/ssh/sshd_config
+  dropin:
+    description: The drop-in that M(fleet2fa.nas.sshd_otp) writes (Linux).
+    type: path
+    default: /etc/ssh/sshd_config.d/00-fleet2fa-otp.conf
+  backup_dir:
+    description: Where M(fleet2fa.nas.sshd_otp) keeps its state (Linux); only read.
+    type: path
+    default: /var/lib/fleet2fa/sshd_otp
+extends_documentation_fragment:
+  - fleet2fa.nas.attributes
+  - fleet2fa.nas.truenas
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads; check mode gives the same result.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+seealso:
+  - module: fleet2fa.nas.sshd_otp
+  - module: fleet2fa.nas.truenas_2fa
+  - module: fleet2fa.nas.truenas_user_2fa
+"""
+
+EXAMPLES = r"""
+- name: Read the 2FA state of every host
+  fleet2fa.nas.otp_state_info:
+    platform: "{{ 'truenas' if 'truenas' in group_names else 'linux' }}"
+  register: state
+
+- name: Show who holds a pam_oath secret
+  ansible.builtin.debug:
+    msg: "{{ state.users | map(attribute='user') | list }}"
+"""
+
+RETURN = r"""
+platform:
+  description: V(linux) or V(truenas).
+  returned: always
+  type: str
+  sample: linux
+two_factor:
+  description:
+    - Linux, the PAM stack has the pam_oath line and the users file holds a user.
+    - TrueNAS, global two-factor authentication is enabled.
+  returned: always
+  type: bool
+ssh_otp:
+  description:
+    - Linux, every user of the users file must give a code after the password over SSH.
+    - TrueNAS, 2FA is enabled and also asked over SSH.
+  returned: always
+  type: bool
+users:
+  description: One entry a user; which keys are present depends on O(platform).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    user:
+      description: User name.
+      type: str
+    type:
+      description: Token type of the users file line (Linux), such as V(HOTP/T30/6).
+      type: str
+    fingerprint:
+      description: One-way fingerprint of the secret (Linux), comparable with the escrow's.
+      type: str
+      sample: sha256:01a23f6887131c92
+    last_used:
+      description: UTC time of the last accepted code according to pam_oath (Linux), or V(null).
+      type: str
+    managed:
+      description: Whether M(fleet2fa.nas.sshd_otp) put the user there (Linux).
+      type: bool
+    authentication_methods:
+      description: C(AuthenticationMethods) sshd applies to the user (Linux).
+      type: str
+    password_authentication:
+      description: Whether sshd accepts the password alone for the user (Linux).
+      type: bool
+    twofactor_configured:
+      description: Whether the user has a 2FA secret on the box (TrueNAS).
+      type: bool
+    ssh_password_login:
+      description: Whether the user may log in over SSH with a password (TrueNAS).
+      type: bool
+    ssh_otp:
+      description: Whether a password login over SSH also needs a code for this user.
+      type: bool
+usersfile:
+  description: The users file that the PAM line reads (Linux).
+  returned: when platform is linux
+  type: str
+pam:
+  description: The sshd PAM stack (Linux).
+  returned: when platform is linux
+  type: dict
+  contains:
+    file:
+      description: The PAM service file.
+      type: str
+    present:
+      description: Whether the file exists.
+      type: bool
+    oath_lines:
+      description: How many pam_oath lines it has (1 when sshd_otp set it up).
+      type: int
+sshd:
+  description: Whether the drop-in is present, written by this collection, and read by sshd (Linux).
+  returned: when platform is linux
+  type: dict
+twofactor:
+  description: Global settings (TrueNAS), never the secret.
+  returned: when platform is truenas
+  type: dict
+  sample: {enabled: true, window: 1, ssh: true}
+ssh:
+  description: SSH password settings (TrueNAS).
+  returned: when platform is truenas
+  type: dict
+truenas_version:
+  description: The box's C(system.version).
+  returned: when platform is truenas
+  type: str
+profile:
+  description: The release line whose behaviour applies.
+  returned: when platform is truenas
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.fleet2fa.nas.plugins.module_utils import truenas_client
+from ansible_collections.fleet2fa.nas.plugins.module_utils.otp_state import linux_state, truenas_state
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            platform=dict(type="str", default="auto", choices=["auto", "linux", "truenas"]),
+            usersfile=dict(type="path", default="/etc/users.oath"),
+            pam_file=dict(type="path", default="/etc/pam.d/sshd"),
+            sshd_config=dict(type="path", default="/etc/ssh/sshd_config"),
+            dropin=dict(type="path", default="/etc/ssh/sshd_config.d/00-fleet2fa-otp.conf"),
+            backup_dir=dict(type="path", default="/var/lib/fleet2fa/sshd_otp"),
+            **truenas_client.CONNECTION_ARGSPEC
+        ),
+        required_if=truenas_client.CONNECTION_REQUIRED_IF,
+        supports_check_mode=True,
+    )
+    platform = module.params["platform"]
+    if platform == "auto":
+        remote = module.params["transport"] == "websocket"
+        midclt = module.get_bin_path("midclt", opt_dirs=["/usr/local/bin", "/usr/bin"])
+        platform = "truenas" if remote or midclt else "linux"
+    if platform == "truenas":
+        truenas_client.run(module, lambda client: dict(truenas_state(client), changed=False))
+    try:
+        state = linux_state(module.params, lambda argv: module.run_command(argv, environ_update={"LC_ALL": "C"}))
+    except (OSError, ValueError) as exc:
+        module.fail_json(msg="cannot read the 2FA state: %s" % exc)
+    module.exit_json(changed=False, **state)
+
+
+if __name__ == "__main__":
+    main()
