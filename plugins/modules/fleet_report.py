@@ -1,0 +1,119 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, fleet2fa.nas developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: fleet_report
+short_description: Write the two-factor report of a fleet as JSON and as one HTML page
+version_added: 0.1.0
+author: fleet2fa.nas developers (@fleet2fa)
+description:
+  - Joins what each host said (the registered result of M(fleet2fa.nas.otp_state_info), read from the
+    host variable O(state_var)) with the escrow's metadata, and writes C(<report_dir>/report.json)
+    and C(<report_dir>/report.html).
+  - One record a host (status V(ok), V(failed), V(unreachable) or V(not_checked), 2FA and SSH OTP on or
+    off) and one row a user (2FA and SSH OTP on the host, escrowed or not, fingerprint and whether it
+    matches the host's, created, rotated, age in days, verified devices and their names, last proven
+    login, last code used).
+  - Unreachable and failed hosts stay in the report with their error, so they never vanish from it.
+  - No secret is in either file. Before writing, both are checked against every escrowed secret
+    (base32, hex and otpauth URI forms); the task fails rather than write one.
+  - Files are 0600 in a 0700 folder and rewritten only when their bytes change. Ages are whole UTC
+    calendar days, so an unchanged fleet gives the same bytes all day.
+  - Runs once on the controller; give it every host of the play in O(hosts) and run it with
+    C(run_once).
+options:
+  hosts:
+    description: The inventory hostnames to report on. Hosts without O(state_var) are V(not_checked).
+    type: list
+    elements: str
+    required: true
+  state_var:
+    description: The host variable that holds each host's registered M(fleet2fa.nas.otp_state_info) result.
+    type: str
+    default: fleet2fa_report_state
+  outcome_var:
+    description:
+      - The host variable in which the rollout roles record a host's outcome (C(status), C(step),
+        C(reason), C(rolled_back)). A status other than V(ok) marks the host V(failed) with that step
+        and reason, even when the host answers now.
+    type: str
+    default: fleet2fa_outcome
+  report_dir:
+    description: Folder of C(report.json) and C(report.html), created 0700; relative to the playbook's folder.
+    type: path
+    required: true
+  query:
+    description:
+      - A JMESPath expression over the report document (see docs/report.md for its fields) that narrows
+        the report. Both files then hold the fleet summary and the selection (C(result)).
+      - The functions C(age_days) and C(now) of the P(fleet2fa.nas.jmespath#filter) filter are available.
+    type: str
+  title:
+    description: Title of the HTML page.
+    type: str
+    default: fleet2fa report
+extends_documentation_fragment:
+  - fleet2fa.nas.escrow
+  - fleet2fa.nas.attributes
+  - fleet2fa.nas.attributes.ACTION
+attributes:
+  check_mode:
+    support: full
+    details: Reports which files would change; writes nothing.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+    details: The files change when the fleet, the escrow or the UTC date changes.
+  action:
+    support: full
+seealso:
+  - module: fleet2fa.nas.otp_state_info
+"""
+
+EXAMPLES = r"""
+- name: Read the state of each host
+  fleet2fa.nas.otp_state_info:
+    platform: "{{ 'truenas' if 'truenas' in group_names else 'linux' }}"
+  register: fleet2fa_report_state
+  ignore_errors: true
+  ignore_unreachable: true
+
+- name: Write the report once
+  fleet2fa.nas.fleet_report:
+    hosts: "{{ ansible_play_hosts_all }}"
+    escrow_dir: "{{ playbook_dir }}/escrow"
+    report_dir: "{{ playbook_dir }}/report"
+    query: "hosts[?status != 'ok' || ssh_otp == `false`]"
+  run_once: true
+"""
+
+RETURN = r"""
+json:
+  description: Path of the JSON report.
+  returned: always
+  type: str
+  sample: /srv/fleet2fa/report/report.json
+html:
+  description: Path of the HTML report.
+  returned: always
+  type: str
+  sample: /srv/fleet2fa/report/report.html
+written:
+  description: Files written (or that would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+summary:
+  description: Counts over the whole fleet (not narrowed by O(query)).
+  returned: always
+  type: dict
+  sample: {hosts: 4, by_status: {ok: 3, unreachable: 1, failed: 0, not_checked: 0}, ssh_otp_on: 3}
+report:
+  description: What report.json holds; metadata only.
+  returned: always
+  type: dict
+"""
