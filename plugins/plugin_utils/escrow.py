@@ -282,6 +282,15 @@ class Escrow:
         doc = self._read(host)
         return sorted(doc["users"]) if doc else []
 
+    def entries(self, host):
+        """Every user's entry of ``host``, sorted by user, from one read of its document."""
+        check_name(host, "host")
+        doc = self._read(host)
+        if not doc:
+            return []
+        where = self.location(host)
+        return [EscrowEntry.from_doc(user, doc["users"][user], where) for user in sorted(doc["users"])]
+
     def put_once(self, host, user, entry):
         check_name(host, "host")
         check_name(user, "user")

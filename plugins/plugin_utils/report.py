@@ -19,13 +19,12 @@ import datetime
 import json
 import urllib.parse
 
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import EscrowEntry, EscrowError, check_name
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import EscrowError, check_name
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils.query import parse_timestamp, plain, search
 
 FORMAT = "fleet2fa.nas/report/v1"
 STATUSES = ("ok", "failed", "unreachable", "not_checked")
 # The field the rollout records when a password + code login was last proven on a host.
-LAST_PROVEN_LOGIN = "last_proven_login"
 
 
 class ReportError(Exception):
@@ -80,14 +79,11 @@ def _escrow_rows(store, host, guard, today):
     rows = {}
     try:
         check_name(host, "host")
-        raw = store._read(host) or {"users": {}}  # the raw document keeps fields EscrowEntry does not model
-        for user in sorted(raw["users"]):
-            doc = raw["users"][user]
-            entry = EscrowEntry.from_doc(user, doc, store.location(host))
+        for entry in store.entries(host):
+            user = entry.user
             guard.add(host, user, entry)
             verified = entry.verified_devices
             changed = entry.rotated or entry.created
-            last_login = doc.get(LAST_PROVEN_LOGIN) if isinstance(doc, dict) else None
             rows[user] = {
                 "escrowed": True,
                 "fingerprint": entry.fingerprint,
@@ -100,8 +96,8 @@ def _escrow_rows(store, host, guard, today):
                 "device_names": [d.get("name") for d in verified],
                 "verified_devices": len(verified),
                 "devices_total": len(entry.devices),
-                "last_proven_login": last_login,
-                "last_proven_login_age_days": _age_days(last_login, today),
+                "last_proven_login": entry.last_proven_login,
+                "last_proven_login_age_days": _age_days(entry.last_proven_login, today),
             }
     except EscrowError as exc:
         return rows, str(exc)

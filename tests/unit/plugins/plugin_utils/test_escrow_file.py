@@ -184,3 +184,19 @@ def test_keys_this_version_does_not_know_survive_an_update(store, escrow_dir):
     doc = plaintext(os.path.join(escrow_dir, "nas1.yml"))["users"]["root"]
     assert doc["admin_note"] == {"by": "ops", "ticket": 42}
     assert doc["devices"] == [{"name": "primary", "verified": True}]
+
+
+def test_entries_lists_every_user_of_a_host_with_the_fields_an_update_added(store):
+    store.put_once("nas1", "root", entry())
+    store.put_once("nas1", "admin", entry("admin"))
+
+    def proven(current):
+        current.last_proven_login = "2026-11-28T18:00:00Z"
+        return current
+
+    store.update("nas1", "root", proven)
+    listed = store.entries("nas1")
+    assert [e.user for e in listed] == ["admin", "root"]
+    assert [e.fingerprint for e in listed] == [store.get("nas1", u).fingerprint for u in ("admin", "root")]
+    assert listed[1].last_proven_login == "2026-11-28T18:00:00Z"
+    assert store.entries("nas2") == []
