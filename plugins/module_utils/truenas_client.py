@@ -16,6 +16,7 @@ from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import TotpError
 from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_errors import (
     CapabilityError,
     MiddlewareError,
+    scrub,
 )
 from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_transport import (
     MidcltTransport,
@@ -147,18 +148,20 @@ def run(module, work):
     try:
         client = module_client(module)
         result = work(client)
-    except ERRORS as exc:
+        for warning in result.pop("warnings", ()):
+            module.warn(warning)
+        if not module._diff:
+            result.pop("diff", None)
+        result.setdefault("truenas_version", client.version)
+        result.setdefault("profile", client.caps.profile)
+        result.setdefault("transport", module.params["transport"])
+    except ERRORS + (TotpError,) as exc:
         module.fail_json(msg=str(exc))
-    except TotpError as exc:
-        module.fail_json(msg=str(exc))
+    except Exception as exc:  # pylint: disable=broad-except
+        # An answer we did not expect: say so without a traceback, which could carry box data.
+        where = client.where if client is not None else "the box"
+        module.fail_json(msg="%s: unexpected %s: %s" % (where, type(exc).__name__, scrub(str(exc))))
     finally:
         if client is not None:
             client.close()
-    for warning in result.pop("warnings", ()):
-        module.warn(warning)
-    if not module._diff:
-        result.pop("diff", None)
-    result.setdefault("truenas_version", client.version)
-    result.setdefault("profile", client.caps.profile)
-    result.setdefault("transport", module.params["transport"])
     module.exit_json(**result)

@@ -147,7 +147,7 @@ class WebsocketTransport:
                 continue
             except ssl.SSLError as exc:
                 raise ConnectionLostError(self.host, "TLS handshake with %s failed" % (self.url + path),
-                                          "%s (set validate_certs or ca_path)" % exc) from None
+                                          "%s (set api_ca_path, or api_validate_certs=false for a lab box)" % exc) from None
             except (OSError, websocket.WebSocketException) as exc:
                 raise ConnectionLostError(self.host, "could not connect to %s" % (self.url + path), str(exc)) from None
             self.path = path or "/" + self.url.split("/", 3)[3]

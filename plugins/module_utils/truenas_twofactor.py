@@ -201,7 +201,8 @@ def ensure_user_secret(client, check_mode, user, state="present", regenerate="ne
                               "%s makes it on auth.twofactor.renew_secret only with 2FA enabled: run "
                               "fleet2fa.nas.truenas_2fa enabled=true first" % caps.profile)
     result = {
-        "changed": action != "none",
+        # Reading a secret the escrow lacks changes the escrow, which the action plugin writes.
+        "changed": action != "none" or plan["read_uri"],
         "user": user,
         "new_secret": action == "renew",
         "rotated": action == "renew" and has_secret,

@@ -244,3 +244,18 @@ def test_service_verb_of_the_version(profile, method, params, job):
     sent_method, sent_params = c.transport.calls[-1]
     assert sent_method == method
     assert sent_params[:len(params)] == params
+
+
+def test_reading_a_secret_the_escrow_lacks_counts_as_a_change_even_in_check_mode():
+    c = client("24.10", auth__twofactor__config=GLOBAL_24,
+               user__query=[{"id": 1, "username": "root", "twofactor_auth_configured": True}])
+    result = ensure_user_secret(c, True, "root", secret_escrowed=False)
+    assert result["changed"] is True and result["new_secret"] is False
+    assert "user.provisioning_uri" not in c.transport.methods()
+
+
+def test_module_accepts_exactly_the_escrow_options_the_action_plugin_takes():
+    from ansible_collections.fleet2fa.nas.plugins.modules import truenas_user_2fa
+    from ansible_collections.fleet2fa.nas.plugins.plugin_utils.controller import ESCROW_ARGSPEC
+
+    assert truenas_user_2fa.ESCROW_OPTIONS == ESCROW_ARGSPEC
