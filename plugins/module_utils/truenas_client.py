@@ -83,6 +83,17 @@ class MiddlewareClient:
             raise MiddlewareError(self.where, "no local user named %s" % username)
         return users[0]
 
+    def users(self, usernames):
+        """{username: user.query entry} for local users, in one call; a clear error for any missing."""
+        names = list(dict.fromkeys(usernames))
+        if not names:
+            return {}
+        found = {u["username"]: u for u in self.call("user.query", [["username", "in", names]])}
+        missing = [name for name in names if name not in found]
+        if missing:
+            raise MiddlewareError(self.where, "no local user named %s" % ", ".join(missing))
+        return found
+
     def service(self, name):
         services = self.call("service.query", [["service", "=", name]])
         if not services:

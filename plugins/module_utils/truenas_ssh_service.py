@@ -41,7 +41,7 @@ def ensure_ssh(client, check_mode, password_login_users=None, password_auth=None
     ssh_config = client.call("ssh.config")
     users = {}
     if caps.ssh_user_password_field:
-        users = {name: client.user(name) for name in password_login_users or ()}
+        users = client.users(password_login_users or ())
     payload, enable_users, notes = plan_ssh(caps, ssh_config, users, password_login_users, password_auth)
     service = client.service(SSH_SERVICE)
     running = service.get("state") == "RUNNING"

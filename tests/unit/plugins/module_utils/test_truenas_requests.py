@@ -205,7 +205,8 @@ def test_check_mode_calls_nothing_that_writes():
                user__query=[{"id": 1, "username": "root", "twofactor_auth_configured": False}])
     result = ensure_user_secret(c, True, "root")
     assert result["changed"] is True and PRIVATE_URI_KEY not in result
-    assert c.transport.methods() == ["system.version", "auth.twofactor.config", "user.query"]
+    # Reads only: the version and the user (per-user versions need no global settings for this).
+    assert c.transport.methods() == ["system.version", "user.query"]
 
 
 @pytest.mark.parametrize("profile", ["23.10", "24.10", "25.04"])
@@ -259,3 +260,12 @@ def test_module_accepts_exactly_the_escrow_options_the_action_plugin_takes():
     from ansible_collections.fleet2fa.nas.plugins.plugin_utils.controller import ESCROW_ARGSPEC
 
     assert truenas_user_2fa.ESCROW_OPTIONS == ESCROW_ARGSPEC
+
+
+def test_23_10_reads_the_global_digits_only_to_compare_them_and_refuses_a_difference():
+    c = client("23.10", auth__twofactor__config=GLOBAL_23,
+               user__query=[{"id": 1, "username": "root", "twofactor_auth_configured": False}])
+    with pytest.raises(CapabilityError, match="wipes every user's secret"):
+        ensure_user_secret(c, False, "root", otp_digits=8)
+    assert "auth.twofactor.config" in c.transport.methods()
+    assert "user.renew_2fa_secret" not in c.transport.methods()
