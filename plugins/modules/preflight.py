@@ -204,7 +204,7 @@ def main():
         argument_spec=dict(
             backend=dict(type="str", required=True, choices=["linux", "truenas"]),
             max_clock_skew=dict(type="int", default=30),
-            allow_password_connection=dict(type="bool", default=False),
+            allow_password_connection=dict(type="bool", default=False, no_log=False),
             pam_file=dict(type="path", default="/etc/pam.d/sshd"),
             pam_module=dict(type="str", default="pam_oath.so"),
             sshd_path=dict(type="path"),
