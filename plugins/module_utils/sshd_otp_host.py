@@ -27,6 +27,10 @@ class HostError(Exception):
     """A clean failure: the message says what and where; the host is as it was."""
 
 
+class RolledBack(HostError):
+    """Applying failed after files were written; every file was restored from the backup."""
+
+
 def _read(path):
     try:
         with open(path, "r", encoding="utf-8", newline="") as handle:
@@ -248,8 +252,8 @@ class SshdOtpHost:
                 self.reload(quiet=True)
             backup.discard()
             if isinstance(exc, HostError):
-                raise HostError("%s; every file was restored" % exc) from None
-            raise HostError("applying failed (%s); every file was restored" % type(exc).__name__) from None
+                raise RolledBack("%s; every file was restored" % exc) from None
+            raise RolledBack("applying failed (%s); every file was restored" % type(exc).__name__) from None
         return backup.folder
 
     def _write(self, change):

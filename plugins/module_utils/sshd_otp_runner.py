@@ -7,7 +7,7 @@ from __future__ import annotations
 from ansible_collections.fleet2fa.nas.plugins.module_utils import totp
 from ansible_collections.fleet2fa.nas.plugins.module_utils.file_backup import BackupError
 from ansible_collections.fleet2fa.nas.plugins.module_utils.oath_users import OathUsersError
-from ansible_collections.fleet2fa.nas.plugins.module_utils.sshd_otp_host import HostError, SshdOtpHost
+from ansible_collections.fleet2fa.nas.plugins.module_utils.sshd_otp_host import HostError, RolledBack, SshdOtpHost
 from ansible_collections.fleet2fa.nas.plugins.module_utils.sshd_otp_request import RequestError, SshdOtpRequest
 
 _CLEAN_ERRORS = (HostError, RequestError, totp.TotpError, OathUsersError, BackupError)
@@ -62,6 +62,9 @@ def run_module(module):
         if changed and not module.check_mode:
             result["rollback_handle"] = host.apply(changes)
             result["sshd_reloaded"] = any(c.kind == "sshd" for c in changed)
+    except RolledBack as exc:
+        # The run report and the rollout's rescue tell a restored host from an untouched one by this.
+        module.fail_json(msg=str(exc), changed=False, rolled_back=True)
     except _CLEAN_ERRORS as exc:
         module.fail_json(msg=str(exc), changed=False)
     except OSError as exc:

@@ -245,8 +245,10 @@ proof:
   type: dict
   sample: {user: root, host: 10.213.0.11, port: 22, seconds: 2.7, waited_for_next_step: false, wrong_code_refused: true}
 rolled_back:
-  description: True when the proof failed and every changed file was put back (the task then fails).
-  returned: when a failed proof was rolled back
+  description:
+    - True when the proof failed, or applying failed (for example sshd would not reload), and every changed
+      file was put back (the task then fails).
+  returned: when a failed proof or a failed apply was rolled back
   type: bool
 rollback_handle:
   description: Opaque handle of the backup on the host. The action plugin uses and removes it; empty when nothing changed.
