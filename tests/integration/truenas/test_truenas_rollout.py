@@ -33,6 +33,16 @@ def test_a_23_10_box_starts_with_global_digits_and_interval_we_record(tn):
     assert tn.before_2310["otp_digits"] == 6 and tn.before_2310["interval"] == 30
 
 
+def test_check_mode_predicts_the_provisioning_changes_and_makes_none(tn):
+    res, recap = tn.playbook("rollout.yml", "-e", "tn_ssh_2fa=false", "--check", "--diff")
+    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
+    assert not _failed_hosts(recap)
+    assert all(counts["changed"] >= 3 for counts in recap.values()), recap
+    configs = tn.midclt_each("truenas", "auth.twofactor.config", {h.name: [] for h in tn.hosts})
+    assert {name: config["enabled"] for name, config in configs.items()} == {h.name: False for h in tn.hosts}
+    assert not os.path.exists(tn.escrow_dir) or not os.listdir(tn.escrow_dir)
+
+
 def test_provisioning_phase_runs_on_every_profile_and_transport(tn):
     # At -vvvv, where the SSH connection prints each module's raw output: the run that carries secrets.
     res, recap = tn.playbook("rollout.yml", "-e", "tn_ssh_2fa=false", "-vvvv")
