@@ -19,7 +19,7 @@ import os
 from ansible_collections.fleet2fa.nas.plugins.module_utils import pam_stack, sshd_config
 from ansible_collections.fleet2fa.nas.plugins.module_utils.oath_users import OathUsersFile
 from ansible_collections.fleet2fa.nas.plugins.module_utils.sshd_otp_host import SSHD_PATHS, STATE_FILE
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_ssh_service import _password_login
+from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_ssh_service import password_login_allowed
 from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_twofactor import public_twofactor_config
 
 LINUX_DEFAULTS = {
@@ -131,7 +131,7 @@ def truenas_state(client):
             configured = name == "root" and bool(config.get("secret_configured"))
         else:
             configured = bool(row.get("twofactor_auth_configured"))
-        password_login = _password_login(caps, ssh_config, found, name)
+        password_login = password_login_allowed(caps, ssh_config, found, name)
         users.append({
             "user": name,
             "twofactor_configured": configured,

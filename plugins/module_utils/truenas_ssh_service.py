@@ -50,7 +50,7 @@ def ensure_ssh(client, check_mode, password_login_users=None, password_auth=None
     stop = state == "stopped" and running
     config_changed = bool(payload or enable_users)
 
-    allowed = [name for name in password_login_users or () if _password_login(caps, ssh_config, users, name)]
+    allowed = [name for name in password_login_users or () if password_login_allowed(caps, ssh_config, users, name)]
     before = {
         "password_auth": bool(ssh_config.get("passwordauth")),
         "password_login_users": sorted(allowed),
@@ -92,7 +92,8 @@ def ensure_ssh(client, check_mode, password_login_users=None, password_auth=None
     }
 
 
-def _password_login(caps, ssh_config, users, name):
+def password_login_allowed(caps, ssh_config, users, name):
+    """Whether the box lets ``name`` log in over SSH with a password, the way its version records it."""
     if caps.ssh_user_password_field:
         return bool(users[name].get("ssh_password_enabled"))
     if name == "root":
