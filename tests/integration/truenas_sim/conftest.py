@@ -58,7 +58,7 @@ class Box:
         import paramiko
 
         def answer(title, instructions, prompts):
-            return [code if ('one-time' in p.lower() or 'oath' in p.lower()) else password for p, _ in prompts]
+            return [code if ('one-time' in p.lower() or 'oath' in p.lower()) else password for p, _echo in prompts]
         t = paramiko.Transport(socket.create_connection((self.host.address, 22), timeout=20))
         try:
             t.start_client(timeout=20)

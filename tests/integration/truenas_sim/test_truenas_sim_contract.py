@@ -140,8 +140,8 @@ def test_login_ex_three_tries_and_a_reused_code_accepted(boxes, version):
     rpc = box.ws('/api/current')
     assert 'error' in rpc.raw('auth.login_ex_continue', {'mechanism': 'OTP_TOKEN', 'otp_token': code})
     assert _login_ex(rpc, pw) == {'response_type': 'OTP_REQUIRED', 'username': 'root'}
-    assert [_otp(rpc, wrong_code(code)) for _ in range(3)] == ['OTP_REQUIRED', 'OTP_REQUIRED', 'AUTH_ERR']
-    for _ in range(2):                                                 # brief 2.4: pyotp, no replay state
+    assert [_otp(rpc, wrong_code(code)) for _attempt in range(3)] == ['OTP_REQUIRED', 'OTP_REQUIRED', 'AUTH_ERR']
+    for _attempt in range(2):                                          # brief 2.4: pyotp, no replay state
         assert _login_ex(rpc, pw)['response_type'] == 'OTP_REQUIRED'
         assert _otp(rpc, code) == 'SUCCESS'
     rpc.close()

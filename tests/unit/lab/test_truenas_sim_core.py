@@ -249,13 +249,16 @@ def test_2504_login_ex_three_tries_and_reused_code_accepted(box):
     code = pyotp.TOTP(secret_of(mw)).now()
     wrong = '000000' if code != '000000' else '111111'
     s = Session()
-    step = lambda token: mw.call(s, 'auth.login_ex_continue', [{'mechanism': 'OTP_TOKEN', 'otp_token': token}])['response_type']  # noqa: E731
+
+    def step(token):
+        return mw.call(s, 'auth.login_ex_continue', [{'mechanism': 'OTP_TOKEN', 'otp_token': token}])['response_type']
+
     with pytest.raises(CallError):
         step(code)  # nothing asked yet: EINVAL
     login = {'mechanism': 'PASSWORD_PLAIN', 'username': 'root', 'password': PASSWORD}
     assert mw.call(s, 'auth.login_ex', [login]) == {'response_type': 'OTP_REQUIRED', 'username': 'root'}
     assert [step(wrong), step(wrong), step(wrong)] == ['OTP_REQUIRED', 'OTP_REQUIRED', 'AUTH_ERR']
-    for _ in range(2):  # the same code twice: pyotp keeps no replay state
+    for _attempt in range(2):  # the same code twice: pyotp keeps no replay state
         mw.call(s, 'auth.login_ex', [login])
         assert step(code) == 'SUCCESS'
 

@@ -75,3 +75,10 @@ class NotAuthenticated(CallError):
 
 def invalid(attr, msg, code=_errno.EINVAL):
     return ValidationErrors([(attr, msg, code)])
+
+
+def is_of_type(value, kind):
+    """Strict schema typing as the middleware validates it: True and False are not integers."""
+    if kind is bool:
+        return isinstance(value, bool)
+    return isinstance(value, kind) and not isinstance(value, bool)

@@ -1,7 +1,7 @@
 """ssh.*, service.*, system.*, core.* (brief 4, 5)."""
 import time
 
-from .errors import CallError, InvalidParams
+from .errors import CallError, InvalidParams, is_of_type
 from .registry import METHODS, method, since
 from .users_view import filter_list
 
@@ -63,8 +63,8 @@ def ssh_update(mw, sess, data):
     fields = _ssh_fields(mw.profile)
     errs = [('ssh_update.%s' % k, 'Field was not expected', 22) for k in data if k not in fields]
     errs += [('ssh_update.%s' % k, 'Expected %s' % fields[k].__name__, 22)
-             for k, v in data.items() if k in fields and type(v) is not fields[k]]
-    if 'tcpport' in data and type(data['tcpport']) is int and not 1 <= data['tcpport'] <= 65535:
+             for k, v in data.items() if k in fields and not is_of_type(v, fields[k])]
+    if 'tcpport' in data and is_of_type(data['tcpport'], int) and not 1 <= data['tcpport'] <= 65535:
         errs.append(('ssh_update.tcpport', 'Should be between 1 and 65535', 22))
     if set(data.get('weak_ciphers') or []) - {'AES128-CBC', 'NONE'}:
         errs.append(('ssh_update.weak_ciphers', 'Invalid choice', 22))
@@ -144,5 +144,3 @@ def system_info(mw, sess):
 @method('system.ready')
 def system_ready(mw, sess):
     return True
-
-

@@ -1,7 +1,7 @@
 """auth.twofactor.* (brief 2.1, 2.2)."""
 import pyotp
 
-from .errors import CallError, InvalidParams
+from .errors import CallError, InvalidParams, is_of_type
 from .registry import method, since
 
 ENABLE_FIRST = 'Please enable Two Factor Authentication first.'  # brief 2.2 [V]
@@ -30,11 +30,11 @@ def _validate(mw, data):
         raise InvalidParams(errors)
     if 'enabled' in data and not isinstance(data['enabled'], bool):
         errors.append(('auth_twofactor_update.enabled', 'Not a boolean', 22))
-    if 'window' in data and (type(data['window']) is not int or data['window'] < 0):
+    if 'window' in data and (not is_of_type(data['window'], int) or data['window'] < 0):
         errors.append(('auth_twofactor_update.window', 'Should be greater or equal than 0', 22))
-    if 'otp_digits' in data and (type(data['otp_digits']) is not int or not 6 <= data['otp_digits'] <= 8):
+    if 'otp_digits' in data and (not is_of_type(data['otp_digits'], int) or not 6 <= data['otp_digits'] <= 8):
         errors.append(('auth_twofactor_update.otp_digits', 'Value should be between 6 and 8', 22))
-    if 'interval' in data and (type(data['interval']) is not int or data['interval'] < 5):
+    if 'interval' in data and (not is_of_type(data['interval'], int) or data['interval'] < 5):
         errors.append(('auth_twofactor_update.interval', 'Should be greater or equal than 5', 22))
     svc = data.get('services', {})
     if not isinstance(svc, dict) or set(svc) - {'ssh'} or not isinstance(svc.get('ssh', False), bool):
@@ -96,5 +96,3 @@ def provisioning_uri(mw, sess):
     # label "<hostname>@<product_name>", issuer iXsystems [V]; product name values are [I-sim]
     return pyotp.TOTP(tf['secret'], digits=tf['otp_digits'], interval=tf['interval']).provisioning_uri(
         name='%s@%s' % (mw.hostname(), mw.profile.product_name), issuer_name='iXsystems')
-
-

@@ -1,7 +1,7 @@
 """user.* (brief 2.3, 3.2, 4)."""
 import pyotp
 
-from .errors import CallError, InvalidParams, ValidationErrors
+from .errors import CallError, InvalidParams, ValidationErrors, is_of_type
 from .registry import method, since
 from .users_view import filter_list, provisioning_uri as _uri, twofactor_config as _tfc, user_entry
 
@@ -24,7 +24,7 @@ _UPDATABLE = {'full_name', 'email', 'sshpubkey', 'locked'}
 @method('user.update')
 def update(mw, sess, uid, data):
     p = mw.profile
-    if type(uid) is not int:
+    if not is_of_type(uid, int):
         raise InvalidParams([('id', 'Not an integer', 22)])
     user = mw.state.get_user_by_id(uid)
     if user is None:
@@ -71,13 +71,13 @@ def renew_2fa_secret(mw, sess, username, twofactor_options=None):
         if not isinstance(opts, dict) or set(opts) - {'otp_digits', 'interval'}:
             raise InvalidParams([('twofactor_options', 'Only otp_digits and interval are accepted', 22)])
         errs = []
-        if 'otp_digits' in opts and (type(opts['otp_digits']) is not int or not 6 <= opts['otp_digits'] <= 8):
+        if 'otp_digits' in opts and (not is_of_type(opts['otp_digits'], int) or not 6 <= opts['otp_digits'] <= 8):
             errs.append(('twofactor_options.otp_digits', 'Value should be between 6 and 8', 22))
         if 'interval' in opts:
             iv = opts['interval']
             if p.interval_choices and iv not in p.interval_choices:   # 26: Literal[30, 60] [V]
                 errs.append(('twofactor_options.interval', 'Input should be 30 or 60', 22))
-            elif type(iv) is not int or iv < 5:                        # <=25.10: >= 5 [V]
+            elif not is_of_type(iv, int) or iv < 5:                        # <=25.10: >= 5 [V]
                 errs.append(('twofactor_options.interval', 'Should be greater or equal than 5', 22))
         if errs:
             raise InvalidParams(errs)

@@ -44,7 +44,10 @@ _ORDER = ['13.0', '22.12', '23.10', '24.10', '25.04', '25.10', '26.0']
 
 def _caps(p):
     r = _ORDER.index(p)
-    at_least = lambda v: r >= _ORDER.index(v)  # noqa: E731
+
+    def at_least(version):
+        return r >= _ORDER.index(version)
+
     core = p == '13.0'
     return {
         'core': core,
