@@ -11,7 +11,7 @@ lab=demo
 out=$top/tests/output/demo
 trap 'tests/lab/fleet down --lab "$lab" >/dev/null 2>&1 || true' EXIT
 rm -rf "$out"
-mkdir -p -m 0700 "$out"
+mkdir -p "$(dirname "$out")" && mkdir -m 0700 "$out"
 # A vault password for this demo's escrow only (the escrow files are ansible-vault encrypted).
 head -c 24 /dev/urandom | base64 >"$out/vault-password"
 chmod 0600 "$out/vault-password"

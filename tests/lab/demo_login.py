@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """make demo: log in to each lab host as root with password + current code, our own client.
 
 Independent of the collection's prover: reads the escrow with ansible-vault's Python API, computes
