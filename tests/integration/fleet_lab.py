@@ -17,6 +17,7 @@ import tempfile
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FLEET = os.path.join(TOP, "tests", "lab", "fleet")
+_ADHOC_OUTCOME_RE = re.compile(r"^(\S+) \| (FAILED|UNREACHABLE)!? ", re.M)
 
 
 def _venv_tool(name):
@@ -121,4 +122,9 @@ class Lab:
                     results[name] = json.load(fh)
             if not results:
                 raise RuntimeError("ansible gave no result:\n%s%s" % (res.stdout, res.stderr))
+            # The tree callback of ansible-core 2.19+ stores a failed result without its ``failed``
+            # flag; the ad-hoc output still marks each host's outcome.
+            for host, outcome in _ADHOC_OUTCOME_RE.findall(res.stdout):
+                if host in results:
+                    results[host]["unreachable" if outcome == "UNREACHABLE" else "failed"] = True
             return results

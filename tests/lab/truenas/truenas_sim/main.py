@@ -34,10 +34,21 @@ def ensure_cert(root):
     crt, key = d + '/server.crt', d + '/server.key'
     if not (os.path.exists(crt) and os.path.exists(key)):
         os.makedirs(d, mode=0o700, exist_ok=True)
+        # Names and addresses in subjectAltName, so that a client that pins this certificate
+        # (api_ca_path) can verify it against the host's address as well as its name.
+        san = ','.join(['DNS:%s' % socket.gethostname()] + ['IP:%s' % a for a in _addresses()])
         subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650',
-                        '-subj', '/CN=%s' % socket.gethostname(), '-keyout', key, '-out', crt],
+                        '-subj', '/CN=%s' % socket.gethostname(), '-addext', 'subjectAltName=' + san,
+                        '-keyout', key, '-out', crt],
                        check=True, capture_output=True)
     return crt, key
+
+
+def _addresses():
+    """The host's global IPv4 addresses (the lab sets them before the host boots)."""
+    out = subprocess.run(['ip', '-o', '-4', 'addr', 'show', 'scope', 'global'],
+                         capture_output=True, text=True, check=False).stdout
+    return [fields[3].split('/')[0] for fields in (line.split() for line in out.splitlines()) if len(fields) > 3]
 
 
 async def serve(mw, root, tcp_ports):
