@@ -10,6 +10,9 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_NOCOLOR := 1
 export PYTHONDONTWRITEBYTECODE := 1
+# Integration test files run side by side, each on its own lab: most of their time is spent waiting
+# for the next TOTP time step, PAM's failure delay and sshd restarts, not on the CPU.
+INTEGRATION_WORKERS ?= 3
 # Tests import the collection as ansible_collections.fleet2fa.nas, through the link made by `collection`.
 export PYTHONPATH := $(COLLECTIONS)
 
@@ -54,7 +57,7 @@ build:
 	tests/build-and-install.sh
 
 integration: collection
-	python -m pytest -q -p no:cacheprovider tests/integration
+	python -m pytest -q -p no:cacheprovider -n $(INTEGRATION_WORKERS) --dist loadfile tests/integration
 
 molecule: collection
 	tests/molecule.sh
