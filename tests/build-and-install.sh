@@ -7,7 +7,7 @@ work=$(mktemp -d /tmp/fleet2fa-build.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 ansible-galaxy collection build "$top" --output-path "$work/dist" --force >/dev/null
 tarball=$(ls "$work"/dist/fleet2fa-nas-*.tar.gz)
-ansible-galaxy collection install "$tarball" -p "$work/colls" >/dev/null 2>&1
+ansible-galaxy collection install "$tarball" -p "$work/colls" --force >/dev/null 2>&1
 listing=$(ANSIBLE_COLLECTIONS_PATH="$work/colls" ansible-doc -l fleet2fa.nas)
 echo "$listing"
 expected=$(find "$top/plugins/modules" -maxdepth 1 -name '*.py' ! -name '__init__.py' -printf '%f\n' | sed 's/\.py$//' | sort)

@@ -44,7 +44,7 @@ def install_collection(work):
     subprocess.run([venv_tool("ansible-galaxy"), "collection", "build", TOP, "--output-path", dist, "--force"],
                    check=True, capture_output=True, text=True)
     tarball = glob.glob(os.path.join(dist, "fleet2fa-nas-*.tar.gz"))[0]
-    subprocess.run([venv_tool("ansible-galaxy"), "collection", "install", tarball, "-p", colls],
+    subprocess.run([venv_tool("ansible-galaxy"), "collection", "install", tarball, "-p", colls, "--force"],
                    check=True, capture_output=True, text=True)
     assert os.path.isfile(os.path.join(colls, "ansible_collections", "fleet2fa", "nas", "playbooks", "rollout.yml"))
     return colls
