@@ -56,7 +56,9 @@ def fault_run(make_lab):
                            "-e", "fleet2fa_report_dir=%s/report" % work, "-e", "fleet2fa_enroll_from_escrow=true",
                            env=env)
     ended = time.time()
-    with open(os.path.join(work, "report", "rollout-run.json"), encoding="utf-8") as fh:
+    run_report = os.path.join(work, "report", "rollout-run.json")
+    assert os.path.isfile(run_report), "the rollout wrote no run report:\n%s\n%s" % (run.stdout[-6000:], run.stderr[-3000:])
+    with open(run_report, encoding="utf-8") as fh:
         report = json.load(fh)
     yield {"lab": lab, "work": work, "run": run, "before": before, "report": report, "ended": ended,
            "escrow": Escrow(os.path.join(work, "escrow"), VAULT_PASSWORD), "mark": mark}
