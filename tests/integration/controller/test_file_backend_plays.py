@@ -133,6 +133,34 @@ def test_no_secret_in_any_form_at_vvvv(ctl):
         assert form not in output
 
 
+def process_tree(root):
+    """``root`` and all its descendants, from the parent links in /proc."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry, encoding="utf-8") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def _alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid, encoding="utf-8") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_play_killed_with_sigkill_mid_rotation_leaves_a_whole_escrow(ctl):
     ctl.run([{"name": "Escrow", "fleet2fa.nas.totp_secret": {"escrow_dir": ctl.escrow_dir}}])
     rotate = [{"name": "Rotate", "fleet2fa.nas.totp_secret": {"escrow_dir": ctl.escrow_dir, "regenerate": "always"},
@@ -144,8 +172,19 @@ def test_play_killed_with_sigkill_mid_rotation_leaves_a_whole_escrow(ctl):
     while os.stat(path).st_mtime_ns == first and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.3)  # in the middle of the rotations
-    os.killpg(play.pid, signal.SIGKILL)  # the play and its worker forks, as a power cut would
+    # The play and every process under it, as a power cut would. Ansible's worker forks start
+    # sessions of their own, so killing the play's process group would leave them running.
+    tree = process_tree(play.pid)
+    for pid in tree:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     play.communicate()
+    deadline = time.monotonic() + 10
+    while [pid for pid in tree if _alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in tree if _alive(pid)], "processes of the killed play are still running"
     assert ctl.view("nas1")["users"]["root"]["rotated"]
     # The lock died with the writer: the next play goes straight through.
     ctl.run([{"name": "Escrow admin", "fleet2fa.nas.totp_secret": {"user": "admin", "escrow_dir": ctl.escrow_dir}}])
