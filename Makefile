@@ -35,10 +35,14 @@ collection:
 image: system
 	tests/lab/fleet image
 
+# The labs of a test run carry its prefix, so the teardown spares labs that others use on a shared
+# machine. CI starts from a clean slate: labs that a killed session left are cleared first.
 test: setup
 	@echo "== make test with ansible-core $$(python -c 'import ansible.release as r; print(r.__version__)') on $$(python --version)"
 	$(MAKE) --no-print-directory unit sanity lint changelog build
-	trap 'tests/lab/fleet down --all >/dev/null 2>&1 || true' EXIT; \
+	prefix=t$$(printf %05d $$((RANDOM % 100000))); export FLEET2FA_LAB_PREFIX=$$prefix; \
+	  if [[ -n $${CI:-} ]]; then tests/lab/fleet down --all; fi; \
+	  trap 'tests/lab/fleet down --prefix "$$prefix" >/dev/null 2>&1 || true' EXIT; \
 	  $(MAKE) --no-print-directory integration molecule
 
 unit: collection

@@ -51,7 +51,7 @@ for s in $scenarios; do
   [[ -f $dir/molecule.yml ]] || { echo "no scenario $s (no $dir/molecule.yml)" >&2; exit 1; }
   if [[ -f $dir/lab.env ]]; then
     read_lab_env "$dir/lab.env"
-    lab=mol-$(tr -c 'a-z0-9\n' '-' <<<"${s,,}" | cut -c1-28)
+    lab=${FLEET2FA_LAB_PREFIX:+${FLEET2FA_LAB_PREFIX}-}mol-$(tr -c 'a-z0-9\n' '-' <<<"${s,,}" | cut -c1-20)
     echo "== lab $lab for scenario $s: LINUX=$LINUX TRUENAS=${TRUENAS:-none}"
     up=(up --lab "$lab" --linux "$LINUX")
     [[ -z $TRUENAS ]] || up+=(--truenas "$TRUENAS")

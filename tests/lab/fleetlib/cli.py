@@ -34,6 +34,7 @@ def main(argv=None):
     p_up.add_argument("--truenas", default="", metavar="V1,V2,...")
     p_down = sub.add_parser("down", help="power the lab off and remove every trace of it")
     p_down.add_argument("--all", action="store_true", help="every lab on this machine")
+    p_down.add_argument("--prefix", metavar="P", help="every lab whose name starts with P- (one test run's labs)")
     p_inv = sub.add_parser("inventory", help="print the absolute path of the lab's inventory")
     p_st = sub.add_parser("status", help="what is up")
     p_st.add_argument("--json", action="store_true")
@@ -53,7 +54,12 @@ def main(argv=None):
             print(state["inventory"])
         elif args.cmd == "down":
             start = time.monotonic()
-            names = lab.all_labs() if args.all else [check_lab_name(args.lab)]
+            if args.all:
+                names = lab.all_labs()
+            elif args.prefix:
+                names = [n for n in lab.all_labs() if n.startswith(args.prefix + "-")]
+            else:
+                names = [check_lab_name(args.lab)]
             for name in names:
                 lab.down(name)
             if names:
