@@ -118,7 +118,7 @@ def test_totp_engine_play_draws_the_qr_at_import_and_verifies_devices(ctl, openb
     common = {"backend": "totp_engine", "url": openbao.url, "token": openbao.token, "path_prefix": "engplay"}
     first = ctl.run([{"name": "Import", "fleet2fa.nas.totp_secret": dict(common, qr_dir=ctl.qr_dir)}])
     assert "changed=1" in first
-    (found,) = zxingcpp.read_barcodes(Image.open(os.path.join(ctl.qr_dir, "nas1", "root.png")))
+    (found,) = zxingcpp.read_barcodes(Image.open(os.path.join(ctl.qr_dir, "nas1", "root.png")), formats=zxingcpp.BarcodeFormat.QRCode)
     key, dummy, dummy2 = TotpKey.from_uri(found.text)
     code = {"name": "Code", "ansible.builtin.debug": {"msg": "CODE={{ lookup('fleet2fa.nas.totp_code', inventory_hostname, "
             "backend='totp_engine', url='%s', token='%s', path_prefix='engplay') }}" % (openbao.url, openbao.token)}}

@@ -166,9 +166,10 @@ def pack_payloads(env):
         manifest = json.load(f)
     payloads = []
     for batch in manifest["batches"]:
-        found = zxingcpp.read_barcodes(Image.open(os.path.join(folder, batch["png"])))
-        assert len(found) == 1
-        payloads.append((batch, decode_uri(found[0].text)))
+        found = zxingcpp.read_barcodes(Image.open(os.path.join(folder, batch["png"])), formats=zxingcpp.BarcodeFormat.QRCode)
+        texts = {code.text for code in found}  # the one symbol may be read twice (rotation tries)
+        assert len(texts) == 1
+        payloads.append((batch, decode_uri(texts.pop())))
     return manifest, payloads
 
 

@@ -18,7 +18,7 @@ from ansible_collections.fleet2fa.nas.plugins.plugin_utils.qr import QrFiles
 
 
 def decode_png(path):
-    found = zxingcpp.read_barcodes(Image.open(path))
+    found = zxingcpp.read_barcodes(Image.open(path), formats=zxingcpp.BarcodeFormat.QRCode)
     assert len(found) == 1, path
     return found[0].text
 
