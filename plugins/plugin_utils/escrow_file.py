@@ -17,7 +17,6 @@ import fcntl
 import glob
 import os
 import stat
-import tempfile
 import time
 
 import yaml
@@ -27,6 +26,7 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.parsing.vault import VaultLib, is_encrypted, match_encrypt_secret
 
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils.files import FileWriteError, atomic_write
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import (
     Escrow,
     EscrowError,
@@ -157,22 +157,9 @@ class VaultFileEscrow(Escrow):
             with contextlib.suppress(OSError):
                 os.unlink(leftover)
 
-    def _atomic_write(self, path, data):
-        directory, name = os.path.split(path)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % name, suffix=".tmp")
+    @staticmethod
+    def _atomic_write(path, data):
         try:
-            with os.fdopen(fd, "wb") as f:
-                os.fchmod(f.fileno(), 0o600)
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise EscrowError("cannot write %s: %s; the previous file is intact" % (path, exc.strerror)) from None
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+            atomic_write(path, data)
+        except FileWriteError as exc:
+            raise EscrowError("%s; the previous file is intact" % exc) from None

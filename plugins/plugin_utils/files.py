@@ -36,6 +36,7 @@ def ensure_dir(path, mode=0o700):
 
 
 def atomic_write(path, data, mode=0o600):
+    """Write ``data`` to a temporary file in the same folder and rename it over ``path``."""
     directory, name = os.path.split(path)
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % name, suffix=".tmp")
@@ -52,6 +53,12 @@ def atomic_write(path, data, mode=0o600):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise FileWriteError("cannot write %s: %s" % (path, exc.strerror)) from None
+    # The rename is durable only once the folder itself is on disk.
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
 
 
 def write_files(folder, files, check_mode=False, mode=0o600, dir_mode=0o700):

@@ -9,13 +9,12 @@ Files are 0600 in 0700 folders and are written through a temporary file and ``os
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
-import tempfile
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils import deps
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import EscrowError, check_name
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils.files import FileWriteError, atomic_write
 
 with deps.declare("qrcode", reason="to draw QR codes"):
     import qrcode
@@ -113,19 +112,10 @@ class QrFiles:
 
     @staticmethod
     def _atomic_write(path, data):
-        directory, name = os.path.split(path)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % name, suffix=".tmp")
         try:
-            with os.fdopen(fd, "wb") as f:
-                os.fchmod(f.fileno(), 0o600)
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise EscrowError("cannot write %s: %s" % (path, exc.strerror)) from None
+            atomic_write(path, data)
+        except FileWriteError as exc:
+            raise EscrowError(str(exc)) from None
 
     @classmethod
     def draw_on_terminal(cls, uri, title, tty="/dev/tty"):
