@@ -4,6 +4,7 @@ import json
 import socket
 import ssl
 import subprocess
+import time
 
 import pytest
 
@@ -21,10 +22,19 @@ class Box:
         self.rank = PROFILES.index(self.version)
 
     def ssh(self, command, check=False):
-        return subprocess.run(
-            ['ssh', '-i', self.host.key, '-o', 'UserKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=no',
-             '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10',
-             'root@' + self.host.address, command], capture_output=True, text=True, check=check, timeout=120)
+        # sshd re-executes itself on a reload or restart that the previous call asked for, and
+        # refuses connections for that moment: try again then, and only then.
+        for _attempt in range(20):
+            res = subprocess.run(
+                ['ssh', '-i', self.host.key, '-o', 'UserKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=no',
+                 '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10',
+                 'root@' + self.host.address, command], capture_output=True, text=True, check=False, timeout=120)
+            if not (res.returncode == 255 and 'Connection refused' in res.stderr):
+                break
+            time.sleep(0.5)
+        if check:
+            res.check_returncode()
+        return res
 
     def midclt(self, method, *args, job=False):
         quoted = ' '.join("'%s'" % (a if isinstance(a, str) else json.dumps(a)).replace("'", "'\\''") for a in args)
