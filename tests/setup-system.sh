@@ -5,7 +5,9 @@ set -euo pipefail
 PKGS=(openssh-server openssh-client libpam-oath oathtool debootstrap systemd-container iproute2
       psmisc procps rsync git make python3-venv shellcheck
       # the browser tests (tests/browser): Debian's Chromium and its WebDriver, nothing downloaded
-      chromium chromium-driver)
+      chromium chromium-driver
+      # docs/docsite/rst from the guides in docs/ (tests/docsite.sh)
+      pandoc)
 cache=${FLEET2FA_CACHE:-/var/cache/fleet2fa}
 mkdir -p "$cache"
 stamp="$cache/apt-$(sha256sum "$0" | cut -c1-12).stamp"
