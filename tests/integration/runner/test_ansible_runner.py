@@ -89,8 +89,8 @@ def private_data_dir(root, lab):
         "env/settings": yaml.safe_dump({"fact_cache_type": "jsonfile", "job_timeout": 900}),
     }
     for job in JOBS:
-        files["project/%s.yml" % job] = "---\n- name: Job template %s\n  ansible.builtin.import_playbook: " \
-                                         "fleet2fa.nas.%s\n" % (job, job)
+        playbook = "---\n- name: Job template %s\n  ansible.builtin.import_playbook: fleet2fa.nas.%s\n"
+        files["project/%s.yml" % job] = playbook % (job, job)
     for rel, text in files.items():
         with open(os.path.join(pdd, rel), "w", encoding="utf-8") as fh:
             fh.write(text)
