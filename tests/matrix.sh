@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test` over the ansible-core lines (FLEET2FA_MATRIX, see the Makefile):
 #   1. the newest line's unit, sanity, lint, changelog and build, one after the other;
-#   2. the lab suite (integration, then molecule) on the newest line, while the older lines run
+#   2. the lab suite (integration and molecule side by side) on the newest line, while the older lines run
 #      their unit, sanity, lint, changelog and build in a copy of the checkout, one line after the
 #      other: the lab suite's workers mostly sleep (TOTP steps, PAM's failure delay, sshd restarts),
 #      so the older lines get the CPU they leave. The lab suite holds the older lines' whole
@@ -14,6 +14,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/tests/output/matrix
 times=$out/parts.tsv
+# What the EXIT trap of run_test needs, set there: the run's lab prefix and the background jobs.
+prefix='' bg='' mol=''
 
 who() {  # "ansible-core X on Python Y" of a venv
   "$1/bin/python" -c 'import ansible.release as r, platform; print("ansible-core %s on Python %s" % (r.__version__, platform.python_version()))'
@@ -54,8 +56,20 @@ table() {
   echo "== make test: $1 in $((SECONDS / 60)) min $((SECONDS % 60)) s"
 }
 
+kill_tree() {  # a background job and everything it started, children first
+  local child
+  for child in $(pgrep -P "$1" || true); do kill_tree "$child"; done
+  kill "$1" 2>/dev/null || true
+}
+
+on_exit() {
+  local job
+  for job in $bg $mol; do kill_tree "$job"; done
+  "$top/tests/lab/fleet" down --prefix "$prefix" >/dev/null 2>&1 || true
+}
+
 run_test() {
-  local rc=0 bg='' line prefix
+  local rc=0 line
   : "${VENV:?}" "${MATRIX_VENVS:?}"
   rm -rf "$out" && mkdir -p "$out" && : >"$times"
   for p in unit sanity lint changelog build; do
@@ -77,13 +91,24 @@ run_test() {
   prefix=t$(printf %05d $((RANDOM % 100000)))
   export FLEET2FA_LAB_PREFIX=$prefix
   if [[ -n ${CI:-} ]]; then "$top/tests/lab/fleet" down --all; fi
-  trap '"$top/tests/lab/fleet" down --prefix "$prefix" >/dev/null 2>&1 || true; [[ -z $bg ]] || kill "$bg" 2>/dev/null || true' EXIT
+  trap 'on_exit' EXIT
+  # Molecule's scenarios run beside the integration tests, on labs of their own: both mostly wait.
+  (part molecule "$VENV" make --no-print-directory molecule >"$out/molecule.log" 2>&1) &
+  mol=$!
+  echo "== molecule: beside the integration tests (log: $out/molecule.log)"
   part integration "$VENV" make --no-print-directory integration || rc=1
-  part molecule "$VENV" make --no-print-directory molecule || rc=1
+  if wait "$mol"; then
+    grep -a '^== molecule' "$out/molecule.log" | tail -n 1
+  else
+    rc=1
+    echo "== molecule: FAILED; the end of its log ($out/molecule.log):"
+    tail -n 80 "$out/molecule.log"
+  fi
+  mol=''
   if [[ -n $bg ]]; then
     echo "== waiting for the older lines' checks"
     wait "$bg" || true
-    bg=
+    bg=''
     for line in $OLDER_LINES; do
       if grep -qx "$line" "$out/failed-lines" 2>/dev/null; then
         rc=1

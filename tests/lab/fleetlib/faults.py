@@ -81,8 +81,8 @@ def start_sshd(lab, host):
 
 
 def swap_host_keys(lab, host):
-    """New Ed25519 and ECDSA host keys in place of the old ones, and sshd reloaded to serve them.
-    Returns the new public keys ({"ssh-ed25519": "AAAA...", "ecdsa-sha2-nistp256": "AAAA..."})."""
+    """New Ed25519 and ECDSA host keys in place of the old ones, and sshd reloaded to serve them
+    (returns once it does). Returns the new public keys ({"ssh-ed25519": "AAAA...", "ecdsa-sha2-nistp256": "AAAA..."})."""
     host_of(lab, host)
     out = host_exec(lab, host, """
 cd /etc/ssh
@@ -91,6 +91,12 @@ for kind in ed25519 ecdsa; do
   ssh-keygen -q -t "$kind" -N '' -C "root@$(hostname)" -f "ssh_host_${kind}_key"
 done
 systemctl reload ssh.service
+# sshd re-executes on reload: wait until it answers again, with the new key
+new=$(cut -d' ' -f2 ssh_host_ed25519_key.pub)
+for _ in $(seq 100); do
+  ssh-keyscan -t ed25519 127.0.0.1 2>/dev/null | grep -qF "$new" && break
+  sleep 0.1
+done
 cat ssh_host_ed25519_key.pub ssh_host_ecdsa_key.pub
 """)
     return {line.split()[0]: line.split()[1] for line in out.splitlines() if line.strip()}
