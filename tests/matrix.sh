@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test` over the ansible-core lines (FLEET2FA_MATRIX, see the Makefile):
 #   1. the newest line's unit, sanity, lint, changelog and build, one after the other;
-#   2. the lab suite (integration and molecule side by side) on the newest line, while the older lines run
+#   2. the lab suite (integration, then molecule) on the newest line, while the older lines run
 #      their unit, sanity, lint, changelog and build in a copy of the checkout, one line after the
 #      other: the lab suite's workers mostly sleep (TOTP steps, PAM's failure delay, sshd restarts),
 #      so the older lines get the CPU they leave. The lab suite holds the older lines' whole
@@ -15,7 +15,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/tests/output/matrix
 times=$out/parts.tsv
 # What the EXIT trap of run_test needs, set there: the run's lab prefix and the background jobs.
-prefix='' bg='' mol=''
+prefix='' bg=''
 
 who() {  # "ansible-core X on Python Y" of a venv
   "$1/bin/python" -c 'import ansible.release as r, platform; print("ansible-core %s on Python %s" % (r.__version__, platform.python_version()))'
@@ -64,7 +64,7 @@ kill_tree() {  # a background job and everything it started, children first
 
 on_exit() {
   local job
-  for job in $bg $mol; do kill_tree "$job"; done
+  for job in $bg; do kill_tree "$job"; done
   "$top/tests/lab/fleet" down --prefix "$prefix" >/dev/null 2>&1 || true
 }
 
@@ -92,19 +92,8 @@ run_test() {
   export FLEET2FA_LAB_PREFIX=$prefix
   if [[ -n ${CI:-} ]]; then "$top/tests/lab/fleet" down --all; fi
   trap 'on_exit' EXIT
-  # Molecule's scenarios run beside the integration tests, on labs of their own: both mostly wait.
-  (part molecule "$VENV" make --no-print-directory molecule >"$out/molecule.log" 2>&1) &
-  mol=$!
-  echo "== molecule: beside the integration tests (log: $out/molecule.log)"
   part integration "$VENV" make --no-print-directory integration || rc=1
-  if wait "$mol"; then
-    grep -a '^== molecule' "$out/molecule.log" | tail -n 1
-  else
-    rc=1
-    echo "== molecule: FAILED; the end of its log ($out/molecule.log):"
-    tail -n 80 "$out/molecule.log"
-  fi
-  mol=''
+  part molecule "$VENV" make --no-print-directory molecule || rc=1
   if [[ -n $bg ]]; then
     echo "== waiting for the older lines' checks"
     wait "$bg" || true
