@@ -1,15 +1,21 @@
 """The lab fleet itself: what every other integration test and molecule scenario stands on."""
 
 import concurrent.futures
+import errno
 import json
 import os
 import signal
+import socket
 import subprocess
+import sys
 import time
 
 import pytest
 
-from fleet_lab import Lab, lab_name_for
+from fleet_lab import TOP, Lab, fleet, lab_name_for
+
+sys.path.insert(0, os.path.join(TOP, "tests", "lab"))
+from fleetlib import faults  # noqa: E402  pylint: disable=wrong-import-position
 
 CHECK_ROOT_PASSWORD = """
 import crypt, sys
@@ -246,3 +252,100 @@ def test_unknown_truenas_version_is_refused_before_anything_starts(tmp_path):
     assert res.returncode == 1
     assert "unknown TrueNAS version '12.0'" in res.stderr
     assert not os.path.exists("/run/fleet2fa/labs/" + name)
+
+
+# --- faults: what the fault tests put on one host, and take away again ---------------------------
+
+def _banner(address, timeout=3.0):
+    """What the host's port 22 does: "ssh" (an SSH banner), "refused", "timeout" or "prohibited"."""
+    try:
+        with socket.create_connection((address, 22), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            return "ssh" if sock.recv(64).startswith(b"SSH-") else "other"
+    except socket.timeout:
+        return "timeout"
+    except ConnectionRefusedError:
+        return "refused"
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EHOSTUNREACH, errno.ENETUNREACH):
+            return "prohibited"
+        raise
+
+
+def _keyscan(address):
+    out = subprocess.run(["ssh-keyscan", "-t", "ed25519,ecdsa", address], capture_output=True, text=True,
+                         check=True).stdout
+    return {line.split()[1]: line.split()[2] for line in out.splitlines() if line.strip()}
+
+
+def test_a_cut_host_drops_every_packet_until_its_network_is_restored(lab):
+    cut, other = lab.host("lin02"), lab.host("lin01")
+    try:
+        faults.cut_network(lab.name, "lin02")
+        assert faults.network_is_cut(lab.name, "lin02")
+        assert _banner(cut.address) == "timeout"  # no reset, no refusal: the packets go nowhere
+        assert _banner(other.address) == "ssh"
+    finally:
+        faults.restore_network(lab.name, "lin02")
+    assert not faults.network_is_cut(lab.name, "lin02")
+    assert _banner(cut.address) == "ssh"
+    assert _pongs(lab.ansible("lin02", "ansible.builtin.ping")) == ["lin02"]
+
+
+def test_a_killed_sshd_stays_down_until_it_is_started_again(lab):
+    host = lab.host("lin03")
+    try:
+        fleet("kill-sshd", "--lab", lab.name, "lin03")
+        assert _banner(host.address) == "refused"
+        time.sleep(2)  # Debian's ssh.service restarts a killed sshd after 0.1 s; the fault keeps it down
+        assert _banner(host.address) == "refused"
+        assert _banner(lab.host("lin01").address) == "ssh"
+    finally:
+        fleet("start-sshd", "--lab", lab.name, "lin03")
+    assert _banner(host.address) == "ssh"
+    assert _pongs(lab.ansible("lin03", "ansible.builtin.ping")) == ["lin03"]
+
+
+def test_swapped_host_keys_are_served_and_a_client_that_knew_the_old_ones_refuses(lab, tmp_path):
+    host = lab.host("lin01")
+    before = _keyscan(host.address)
+    known = tmp_path / "known_hosts"
+    known.write_text("".join("%s %s %s\n" % (host.address, kind, key) for kind, key in before.items()))
+    res = fleet("swap-host-keys", "--lab", lab.name, "lin01")
+    printed = dict(line.split() for line in res.stdout.splitlines())
+    after = _keyscan(host.address)
+    assert printed == after and set(after) == {"ssh-ed25519", "ecdsa-sha2-nistp256"}
+    assert all(after[kind] != before[kind] for kind in after)
+    pinned = subprocess.run(["ssh", "-o", "UserKnownHostsFile=%s" % known, "-o", "StrictHostKeyChecking=yes",
+                             "-o", "BatchMode=yes", "-o", "ControlMaster=no", "-o", "ControlPath=none",
+                             "-i", lab.key, "root@" + host.address, "true"], capture_output=True, text=True,
+                            check=False)
+    assert pinned.returncode == 255 and "REMOTE HOST IDENTIFICATION HAS CHANGED" in pinned.stderr
+    # The lab's own inventory ignores host keys, so Ansible still gets in.
+    assert _pongs(lab.ansible("lin01", "ansible.builtin.ping")) == ["lin01"]
+
+
+def test_with_a_bastion_the_hosts_are_reached_only_through_it():
+    name = lab_name_for(__file__ + ".bastion")
+    bastion_lab = Lab(name)
+    try:
+        fleet("up", "--lab", name, "--linux", "2", "--bastion")
+        bastion_lab.refresh()
+        jump = bastion_lab.host("bastion")
+        assert [(h.name, h.group) for h in bastion_lab.hosts] == [
+            ("lin01", "linux"), ("lin02", "linux"), ("bastion", "bastion")]
+        assert _banner(jump.address) == "ssh"
+        assert {h.name: _banner(h.address) for h in bastion_lab.group("linux")} == {
+            "lin01": "prohibited", "lin02": "prohibited"}
+        # Ansible goes through the bastion (ProxyJump from the inventory) and lands on each host.
+        assert _sh(bastion_lab, "hostname") == {"lin01": "lin01", "lin02": "lin02", "bastion": "bastion"}
+        peers = bastion_lab.ansible("bastion", "ansible.builtin.command", "ssh-keyscan -t ed25519 %s"
+                                    % bastion_lab.host("lin02").address)
+        assert peers["bastion"]["rc"] == 0 and "ssh-ed25519" in peers["bastion"]["stdout"]
+    finally:
+        bastion_lab.down()
+    routes = subprocess.run(["ip", "-j", "route", "show", "type", "prohibit"], capture_output=True, text=True,
+                            check=True).stdout
+    prefix = jump.address.rsplit(".", 1)[0] + "."
+    assert [r for r in json.loads(routes or "[]") if r.get("dst", "").startswith(prefix)] == []
+    assert traces(bastion_lab) == set()

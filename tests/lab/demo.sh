@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make demo: a lab of 3 Linux hosts and 3 simulated TrueNAS boxes of different versions, the one-phase
 # rollout on it, then a password + code login on every host with a client of our own
-# (tests/lab/demo_login.py, not the collection's prover), where the QR files and the report are, and
+# (tests/lab/login_check.py, not the collection's prover), where the QR files and the report are, and
 # the lab torn down.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -16,10 +16,12 @@ mkdir -p "$(dirname "$out")" && mkdir -m 0700 "$out"
 head -c 24 /dev/urandom | base64 >"$out/vault-password"
 chmod 0600 "$out/vault-password"
 
+echo "== lab: 3 Linux hosts and 3 TrueNAS boxes (13.0, 24.10, 26.0) booting"
 tests/lab/fleet up --lab "$lab" --linux 3 --truenas 13.0,24.10,26.0 >/dev/null
 inventory=$(tests/lab/fleet inventory --lab "$lab")
 echo "== inventory: $inventory"
-ansible all -i "$inventory" -m ansible.builtin.ping -o
+# One line a host from the default callback (the -o flag and its oneline callback are deprecated in 2.21).
+ANSIBLE_CALLBACK_FORMAT_PRETTY=false ansible all -i "$inventory" -m ansible.builtin.ping
 
 echo "== rollout.yml (one phase, as in labs and CI)"
 ansible-playbook -i "$inventory" playbooks/rollout.yml --forks 20 \
@@ -34,7 +36,7 @@ if [[ -f playbooks/report.yml ]]; then
 fi
 
 echo "== our own client: root logs in with password + code; a wrong code is refused"
-python tests/lab/demo_login.py "$inventory" "$out/escrow" "$out/vault-password"
+python tests/lab/login_check.py fleet "$inventory" "$out/escrow" "$out/vault-password"
 
 echo "== QR files:  $out/qr/<host>/root.png and .svg"
 find "$out/qr" -name '*.png' | sort | sed 's/^/   /'

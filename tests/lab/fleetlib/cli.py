@@ -9,7 +9,7 @@ import time
 if __package__ in (None, ""):  # run as a script by tests/lab/fleet
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from fleetlib import image, lab, procs  # noqa: E402
+from fleetlib import faults, image, lab, procs  # noqa: E402
 from fleetlib.common import FleetError, check_lab_name, default_lab, log  # noqa: E402
 
 
@@ -32,13 +32,27 @@ def main(argv=None):
     p_up = sub.add_parser("up", help="(re)create a lab and wait for every sshd; prints the inventory path")
     p_up.add_argument("--linux", type=int, default=0, metavar="N")
     p_up.add_argument("--truenas", default="", metavar="V1,V2,...")
+    p_up.add_argument("--bastion", action="store_true",
+                      help="add a host 'bastion' and reach the others only through it (ProxyJump)")
     p_down = sub.add_parser("down", help="power the lab off and remove every trace of it")
     p_down.add_argument("--all", action="store_true", help="every lab on this machine")
     p_down.add_argument("--prefix", metavar="P", help="every lab whose name starts with P- (one test run's labs)")
     p_inv = sub.add_parser("inventory", help="print the absolute path of the lab's inventory")
     p_st = sub.add_parser("status", help="what is up")
     p_st.add_argument("--json", action="store_true")
-    for p in (p_up, p_down, p_inv, p_st):
+    fault_cmds = {
+        "cut": (faults.cut_network, "drop every packet to and from a host (its link goes down)"),
+        "restore": (faults.restore_network, "bring a cut host's link back"),
+        "kill-sshd": (faults.kill_sshd, "SIGKILL a host's sshd; it stays down until start-sshd"),
+        "start-sshd": (faults.start_sshd, "start a killed sshd again"),
+        "swap-host-keys": (faults.swap_host_keys, "give a host new SSH host keys (prints them)"),
+    }
+    p_faults = []
+    for name, (_func, text) in fault_cmds.items():
+        p_fault = sub.add_parser(name, help=text)
+        p_fault.add_argument("host")
+        p_faults.append(p_fault)
+    for p in [p_up, p_down, p_inv, p_st] + p_faults:
         p.add_argument("--lab", default=default_lab(), help="lab name (default: $FLEET2FA_LAB or 'lab')")
     args = parser.parse_args(argv)
     try:
@@ -50,7 +64,7 @@ def main(argv=None):
             if args.linux < 0:
                 raise FleetError("--linux must be 0 or more")
             versions = [v.strip() for v in args.truenas.split(",") if v.strip()]
-            state = lab.up(check_lab_name(args.lab), args.linux, versions)
+            state = lab.up(check_lab_name(args.lab), args.linux, versions, bastion=args.bastion)
             print(state["inventory"])
         elif args.cmd == "down":
             start = time.monotonic()
@@ -64,6 +78,10 @@ def main(argv=None):
                 lab.down(name)
             if names:
                 log("down %s in %.1f s" % (", ".join(names), time.monotonic() - start))
+        elif args.cmd in fault_cmds:
+            done = fault_cmds[args.cmd][0](check_lab_name(args.lab), args.host)
+            for kind, key in sorted((done or {}).items()):
+                print("%s %s" % (kind, key))
         elif args.cmd == "inventory":
             state = lab.load(check_lab_name(args.lab))
             if not state or not os.path.isfile(state.get("inventory") or ""):

@@ -28,7 +28,20 @@ def write(state):
         "    ansible_pipelining: true",
         "  children:",
     ]
-    for group in ("linux", "truenas"):
+    bastion = state.get("bastion")
+    jump_args = None
+    if bastion:
+        # ssh applies command-line options to the destination only: the jump's own key and host key
+        # settings come from a config file of the lab's.
+        config = os.path.join(sdir, "ssh_config")
+        write_file(config, "\n".join([
+            "# fleet2fa lab %s: the bastion, for ProxyJump (tests/lab/fleet up --bastion)" % state["name"],
+            "Host " + bastion, "  User root", "  IdentityFile " + state["key"], "  IdentitiesOnly yes",
+            "  UserKnownHostsFile /dev/null", "  StrictHostKeyChecking no", "  LogLevel ERROR", ""]), 0o600)
+        jump_args = "%s -F %s -o ProxyJump=root@%s" % (NO_HOST_KEY_CHECKS, config, bastion)
+    for group in ("linux", "truenas", "bastion"):
+        if group == "bastion" and not bastion:
+            continue
         members = [h for h in state["hosts"] if h["group"] == group]
         lines += ["    %s:" % group, "      hosts:" + ("" if members else " {}")]
         for host in members:
@@ -42,4 +55,7 @@ def write(state):
             ]
             if host["truenas_version"]:
                 lines.append("          truenas_version: " + _q(host["truenas_version"]))
+            if jump_args and host["group"] != "bastion":
+                lines.append("          lab_bastion: " + _q(bastion))
+                lines.append("          ansible_ssh_common_args: " + _q(jump_args))
     write_file(state["inventory"], "\n".join(lines) + "\n", 0o600)

@@ -23,8 +23,8 @@ def lab_lock(lab):
     return flock(os.path.join(STATE_ROOT, ".%s.lock" % lab))
 
 
-def plan_hosts(linux, truenas):
-    """[(name, group, truenas_version)] in address order: Linux hosts first."""
+def plan_hosts(linux, truenas, bastion=False):
+    """[(name, group, truenas_version)] in address order: Linux hosts first, the bastion last."""
     hosts = [("lin%02d" % i, "linux", None) for i in range(1, linux + 1)]
     seen = {}
     for version in truenas:
@@ -34,6 +34,8 @@ def plan_hosts(linux, truenas):
         hosts.append(("tn%s-%d" % (version.replace(".", ""), seen[version]), "truenas", version))
     if not hosts:
         raise FleetError("a lab needs at least one host (--linux N and/or --truenas V,...)")
+    if bastion:
+        hosts.append(("bastion", "bastion", None))
     if len(hosts) > 240:
         raise FleetError("a lab holds at most 240 hosts")
     return hosts
@@ -185,8 +187,8 @@ def _raise_inotify_limit():
         fh.write("8192\n")
 
 
-def up(lab, linux, truenas):
-    hosts = plan_hosts(linux, truenas)
+def up(lab, linux, truenas, bastion=False):
+    hosts = plan_hosts(linux, truenas, bastion)
     if truenas and not os.access(PROVISION, os.X_OK):
         raise FleetError("the TrueNAS simulator is not built yet (no executable %s)" % PROVISION)
     start = time.monotonic()
@@ -249,6 +251,13 @@ def _up_hosts(state, hosts, start):
         for fut in [pool.submit(_wait_ssh, h, started[h["name"]], timeout) for h in state["hosts"]]:
             fut.result()
     phases.append(("boot to sshd", time.monotonic() - start))
+    jump = next((h for h in state["hosts"] if h["group"] == "bastion"), None)
+    if jump:
+        # From now on the controller reaches the others only through the bastion (ProxyJump).
+        state["bastion"] = jump["address"]
+        net.hide_hosts(state["octet"], [h["address"] for h in state["hosts"] if h is not jump])
+        inventory.write(state)
+        _save(state)
     steps = ", ".join("%s %.1f" % (what, b - a) for (what, b), (_w, a) in zip(phases, [("", 0.0)] + phases))
     subnet = state["controller_address"][:-2] + ".0/24"
     log("lab %s: %d hosts on %s up in %.1f s (%s)" % (lab, len(hosts), subnet, phases[-1][1], steps))

@@ -44,6 +44,7 @@ def used_octets():
 
 def create_bridge(lab, octet):
     br = bridge_name(octet)
+    show_hosts(octet)  # a lab of this /24 that was killed may have left its routes
     run(["ip", "link", "add", br, "type", "bridge", "forward_delay", "0", "stp_state", "0"])
     run(["ip", "link", "set", br, "alias", link_alias(lab)])
     run(["ip", "addr", "add", controller_address(octet) + "/24", "dev", br])
@@ -103,9 +104,28 @@ def remove_lab_net(lab):
     for name, link_al in sorted(found.items(), key=lambda kv: kv[0].startswith("f2fbr")):
         if link_al == alias:
             run(["ip", "link", "del", name], check=False, quiet=True)
+            if name.startswith("f2fbr"):
+                show_hosts(int(name[len("f2fbr"):]))
     for ns in lab_netns(lab):
         run(["ip", "netns", "del", ns], check=False, quiet=True)
 
 
 def all_lab_names_from_links():
     return {alias.split(":", 1)[1] for alias in links().values() if alias.startswith("fleet2fa:")}
+
+
+def hide_hosts(octet, addresses):
+    """The controller stops reaching these hosts (a prohibit route each, more specific than the
+    lab's /24); the hosts still reach each other, so a bastion among them can forward."""
+    for address in addresses:
+        run(["ip", "route", "add", "prohibit", address + "/32"])
+
+
+def show_hosts(octet):
+    """Remove every prohibit route into 10.213.<octet>.0/24."""
+    out = run(["ip", "-j", "route", "show", "type", "prohibit"]).stdout
+    prefix = "%s.%d." % (SUBNET_PREFIX, octet)
+    for route in json.loads(out or "[]"):
+        dst = route.get("dst", "")
+        if dst.startswith(prefix):
+            run(["ip", "route", "del", "prohibit", dst], check=False, quiet=True)

@@ -111,3 +111,23 @@ def all_lab_names_from_cgroups():
         if os.path.isdir(root):
             names.update(n for n in os.listdir(root) if os.path.isdir(os.path.join(root, n)))
     return names
+
+
+def init_pid(lab, host):
+    """PID (as the machine sees it) of a running host's systemd, PID 1 inside the host."""
+    for top in cgroup_dirs(lab, host):
+        for dirpath, _dirs, _files in os.walk(top):
+            try:
+                with open(os.path.join(dirpath, "cgroup.procs"), encoding="ascii") as fh:
+                    pids = [int(line) for line in fh if line.strip()]
+            except OSError:
+                continue
+            for pid in pids:
+                try:
+                    with open("/proc/%d/status" % pid, encoding="utf-8") as fh:
+                        nspid = next((line.split()[1:] for line in fh if line.startswith("NSpid:")), [])
+                except OSError:
+                    continue
+                if len(nspid) > 1 and nspid[-1] == "1" and _alive(pid):
+                    return pid
+    return None

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# `make test` over the ansible-core lines (FLEET2FA_MATRIX, see the Makefile):
+#   1. the newest line's unit, sanity, lint, changelog and build, one after the other;
+#   2. the lab suite (integration, then molecule) on the newest line, while the older lines run
+#      their unit, sanity, lint, changelog and build in a copy of the checkout, one line after the
+#      other: the lab suite's workers mostly sleep (TOTP steps, PAM's failure delay, sshd restarts),
+#      so the older lines get the CPU they leave. The lab suite holds the older lines' whole
+#      rollout (tests/integration/matrix), run with their own ansible-playbook;
+#   3. a table of the parts: which ansible-core and Python ran each, how long it took.
+#
+#   VENV=... OLDER_LINES="2.19 2.20" MATRIX_VENVS=... tests/matrix.sh test   (what make test runs)
+#   tests/matrix.sh checks VENV          one line's checks in a copy of the checkout (its log on stdout)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/tests/output/matrix
+times=$out/parts.tsv
+# What the EXIT trap of run_test needs, set there: the run's lab prefix and the background jobs.
+prefix='' bg=''
+
+who() {  # "ansible-core X on Python Y" of a venv
+  "$1/bin/python" -c 'import ansible.release as r, platform; print("ansible-core %s on Python %s" % (r.__version__, platform.python_version()))'
+}
+
+# part NAME VENV COMMAND...: run one part, say which ansible-core ran it, record its time.
+part() {
+  local name=$1 venv=$2 ran rc=0 start=$SECONDS
+  shift 2
+  ran=$(who "$venv")
+  echo "== $name: $ran"
+  "$@" || rc=$?
+  printf '%s\t%s\t%s\t%s\n' "$name" "$ran" "$((SECONDS - start))" "$([[ $rc == 0 ]] && echo ok || echo "FAILED (rc $rc)")" >>"$times"
+  echo "== $name: $([[ $rc == 0 ]] && echo ok || echo FAILED) in $((SECONDS - start)) s ($ran)"
+  return "$rc"
+}
+
+# One line's checks from a copy of the checkout under ansible_collections/fleet2fa/nas: its own
+# .ansible (ansible-lint), tests/output and collection link, so the newest line's lab suite and
+# this line never share a folder.
+checks() {
+  local venv=$1 work copy rc=0 p
+  work=$(mktemp -d /tmp/fleet2fa-core.XXXXXX)
+  copy=$work/ansible_collections/fleet2fa/nas
+  mkdir -p "$copy"
+  (cd "$top" && git ls-files -co --exclude-standard -z | tar --null -cf - -T - 2>/dev/null) | tar -C "$copy" -xf -
+  (cd "$copy" && git init -q . && git add -A >/dev/null && git -c user.name=ci -c user.email=ci@invalid commit -qm snapshot)
+  for p in unit sanity lint changelog build; do
+    part "$p" "$venv" make -C "$copy" --no-print-directory VENV="$venv" FLEET2FA_MATRIX=newest "$p" || rc=1
+  done
+  rm -rf "$work"
+  return "$rc"
+}
+
+table() {
+  echo "== make test, part by part (wall clock; the older lines ran beside the lab suite)"
+  awk -F'\t' '{printf "   %-12s %-40s %5d s  %s\n", $1, $2, $3, $4}' "$times"
+  echo "== make test: $1 in $((SECONDS / 60)) min $((SECONDS % 60)) s"
+}
+
+kill_tree() {  # a background job and everything it started, children first
+  local child
+  for child in $(pgrep -P "$1" || true); do kill_tree "$child"; done
+  kill "$1" 2>/dev/null || true
+}
+
+on_exit() {
+  local job
+  for job in $bg; do kill_tree "$job"; done
+  "$top/tests/lab/fleet" down --prefix "$prefix" >/dev/null 2>&1 || true
+}
+
+run_test() {
+  local rc=0 line
+  : "${VENV:?}" "${MATRIX_VENVS:?}"
+  rm -rf "$out" && mkdir -p "$out" && : >"$times"
+  for p in unit sanity lint changelog build; do
+    part "$p" "$VENV" make --no-print-directory "$p" || { table FAILED; return 1; }
+  done
+  if [[ -n ${OLDER_LINES// /} ]]; then
+    (
+      for line in $OLDER_LINES; do
+        if ! checks "$MATRIX_VENVS/$line" >"$out/core-$line.log" 2>&1; then
+          echo "$line" >>"$out/failed-lines"
+        fi
+      done
+    ) &
+    bg=$!
+    echo "== ansible-core ${OLDER_LINES// /, }: unit, sanity, lint, changelog and build beside the lab suite (logs: $out/core-*.log)"
+  fi
+  # The labs of a test run carry its prefix, so the teardown spares labs that others use on a
+  # shared machine. CI starts from a clean slate: labs that a killed session left are cleared first.
+  prefix=t$(printf %05d $((RANDOM % 100000)))
+  export FLEET2FA_LAB_PREFIX=$prefix
+  if [[ -n ${CI:-} ]]; then "$top/tests/lab/fleet" down --all; fi
+  trap 'on_exit' EXIT
+  part integration "$VENV" make --no-print-directory integration || rc=1
+  part molecule "$VENV" make --no-print-directory molecule || rc=1
+  if [[ -n $bg ]]; then
+    echo "== waiting for the older lines' checks"
+    wait "$bg" || true
+    bg=''
+    for line in $OLDER_LINES; do
+      if grep -qx "$line" "$out/failed-lines" 2>/dev/null; then
+        rc=1
+        echo "== ansible-core $line: FAILED; the end of its log ($out/core-$line.log):"
+        tail -n 60 "$out/core-$line.log"
+      fi
+    done
+  fi
+  table "$([[ $rc == 0 ]] && echo ok || echo FAILED)"
+  return "$rc"
+}
+
+case ${1:-} in
+  test) run_test ;;
+  checks) [[ $# == 2 ]] || { echo "usage: $0 checks VENV" >&2; exit 2; }; mkdir -p "$out"; touch "$times"; checks "$2" ;;
+  *) echo "usage: $0 test | checks VENV" >&2; exit 2 ;;
+esac
