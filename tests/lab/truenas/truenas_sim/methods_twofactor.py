@@ -1,7 +1,10 @@
-"""auth.twofactor.* (brief 2.1, 2.2)."""
+# Copyright: (c) 2026, fleet2fa.nas developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""auth.twofactor.* (truenas/13.0-stable and stable/bluefin mw:plugins/auth.py; stable/cobia ..
+stable/26 mw:plugins/auth_/2fa.py)."""
 import pyotp
 
-from .errors import CallError, InvalidParams, is_of_type
+from .errors import CallError, ValidationErrors, is_of_type
 from .registry import method, since
 
 ENABLE_FIRST = 'Please enable Two Factor Authentication first.'  # brief 2.2 [V]
@@ -21,17 +24,17 @@ def config(mw, sess):
 def _validate(mw, data):
     p = mw.profile
     if not isinstance(data, dict):
-        raise InvalidParams([('auth_twofactor_update', 'Expected an object', 22)])
+        raise ValidationErrors([('auth_twofactor_update', 'Input should be a valid dictionary', 22)])
     # brief 2.1 [V]: update accepts enabled, window, services.ssh, and otp_digits/interval up to
     # 23.10; 24.04+ refuses otp_digits/interval as a schema error (brief 8); `id`/`secret` never.
     allowed = {'enabled', 'window', 'services'} | ({'otp_digits', 'interval'} if p.global_digits else set())
-    errors = [('auth_twofactor_update.%s' % k, 'Field was not expected', 22) for k in data if k not in allowed]
+    errors = [('auth_twofactor_update.%s' % k, 'Extra inputs are not permitted', 22) for k in data if k not in allowed]
     if errors:
-        raise InvalidParams(errors)
+        raise ValidationErrors(errors)
     if 'enabled' in data and not isinstance(data['enabled'], bool):
-        errors.append(('auth_twofactor_update.enabled', 'Not a boolean', 22))
+        errors.append(('auth_twofactor_update.enabled', 'Input should be a valid boolean', 22))
     if 'window' in data and (not is_of_type(data['window'], int) or data['window'] < 0):
-        errors.append(('auth_twofactor_update.window', 'Should be greater or equal than 0', 22))
+        errors.append(('auth_twofactor_update.window', 'Input should be greater than or equal to 0', 22))
     if 'otp_digits' in data and (not is_of_type(data['otp_digits'], int) or not 6 <= data['otp_digits'] <= 8):
         errors.append(('auth_twofactor_update.otp_digits', 'Value should be between 6 and 8', 22))
     if 'interval' in data and (not is_of_type(data['interval'], int) or data['interval'] < 5):
@@ -40,7 +43,7 @@ def _validate(mw, data):
     if not isinstance(svc, dict) or set(svc) - {'ssh'} or not isinstance(svc.get('ssh', False), bool):
         errors.append(('auth_twofactor_update.services', 'Only {"ssh": bool} is accepted', 22))
     if errors:
-        raise InvalidParams(errors)
+        raise ValidationErrors(errors)
 
 
 @method('auth.twofactor.update')
@@ -61,6 +64,9 @@ def update(mw, sess, data):
     mw.state.set_config('twofactor', new)
     # Side effects by version (brief 2.1 [V]): reload ssh (all); etc.generate user (25.04+);
     # service.control RELOAD ssh and user (25.10+); etc.generate pam (26+).
+    if p.aal and not new['enabled']:
+        # stable/fangtooth mw:plugins/auth_/2fa.py:113, stable/goldeye :94-99: 2FA off means LEVEL_1
+        mw.aal = 'LEVEL_1'
     mw.render_user()
     mw.render_pam()
     mw.reload_ssh()
