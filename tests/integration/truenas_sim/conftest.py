@@ -1,18 +1,38 @@
 """Helpers for the TrueNAS simulator's contract suite: one lab host per profile, reached the ways
-a client reaches a real box (midclt over key SSH, websockets on 80/443, real SSH logins)."""
+a client reaches a real box (midclt over key SSH, websockets and HTTP on 80/443, real SSH logins).
+
+One lab serves the whole suite: the contract modules (contract_*.py) are collected through
+test_truenas_sim_contract.py, so the module-scoped ``boxes`` fixture starts seven hosts once.
+"""
+import base64
+import http.client
 import json
+import os
 import socket
 import ssl
 import subprocess
 import time
 
+import pyotp
 import pytest
 
+from fleet_lab import Lab
+
 PROFILES = ['13.0', '22.12', '23.10', '24.10', '25.04', '25.10', '26.0']
+SCALE = PROFILES[1:]
+LEGACY_ONLY = ['13.0', '22.12', '23.10', '24.10']
+JSONRPC = ['25.04', '25.10', '26.0']
 
 
 def wrong_code(code):
     return '000000' if code != '000000' else '111111'
+
+
+def _tls():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
 
 
 class Box:
@@ -20,6 +40,7 @@ class Box:
         self.host = host
         self.version = host.truenas_version
         self.rank = PROFILES.index(self.version)
+        self.password = host.root_password
 
     def ssh(self, command, check=False):
         # sshd re-executes itself on a reload or restart that the previous call asked for, and
@@ -56,12 +77,57 @@ class Box:
         r = self.ssh('cat %s' % path)
         return r.stdout if r.returncode == 0 else None
 
-    def ws(self, path='/websocket', tls=True):
+    def clear_rate_limit(self):
+        """Unauthenticated calls are rate limited from 24.10 (20 a method and address a minute):
+        harnesses clear the cache between tests, as these do."""
+        if self.rank >= 3:
+            self.call('rate.limit.cache_clear')
+
+    def ws(self, path='/websocket', tls=True, clear=True):
         import websocket
+        if clear:
+            self.clear_rate_limit()
         ws = websocket.create_connection(
             '%s://%s%s' % ('wss' if tls else 'ws', self.host.address, path),
-            sslopt={'cert_reqs': ssl.CERT_NONE, 'check_hostname': False}, timeout=30)
+            sslopt={'cert_reqs': ssl.CERT_NONE, 'check_hostname': False}, timeout=60)
         return Rpc(ws, legacy=path == '/websocket')
+
+    def login(self, path='/api/current', user='root', password=None, tls=True):
+        """A logged-in connection (password only: 2FA must be off for the user)."""
+        rpc = self.ws(path, tls=tls)
+        assert rpc.call('auth.login', user, password or self.password) is True
+        return rpc
+
+    def enable_2fa(self, ssh=False, window=1):
+        self.call('auth.twofactor.update', {'enabled': True, 'window': window, 'services': {'ssh': ssh}})
+
+    def disable_2fa(self):
+        self.call('auth.twofactor.update', {'enabled': False, 'window': 0, 'services': {'ssh': False}})
+
+    def root_secret(self, ssh=False):
+        """Enable 2FA, then provision root's secret; returns it (base32)."""
+        self.enable_2fa(ssh=ssh)
+        if self.rank <= 1:
+            return self.call('auth.twofactor.config')['secret']
+        args = ['root'] if self.rank == 2 else ['root', {'interval': 30}]
+        entry = self.call('user.renew_2fa_secret', *args)
+        if self.rank >= 4:
+            return pyotp.parse_uri(entry['twofactor_config']['provisioning_uri']).secret
+        return self.call('user.provisioning_uri', 'root').split('secret=')[1].split('&')[0]
+
+    def http(self, method, path, headers=None, body=None, tls=True):
+        conn = (http.client.HTTPSConnection(self.host.address, 443, context=_tls(), timeout=30) if tls
+                else http.client.HTTPConnection(self.host.address, 80, timeout=30))
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, resp.read().decode()
+        finally:
+            conn.close()
+
+    def basic(self, user='root', password=None):
+        raw = '%s:%s' % (user, password or self.password)
+        return {'Authorization': 'Basic ' + base64.b64encode(raw.encode()).decode()}
 
     def ssh_password_login(self, user, password, code):
         """keyboard-interactive as a person would: password, then the one-time code."""
@@ -81,25 +147,44 @@ class Box:
 
 
 class Rpc:
+    """A bare websocket client: the raw messages, to pin the wire as it is."""
+
     def __init__(self, ws, legacy):
         self.wsock, self.legacy, self.seq = ws, legacy, 0
+        self.events = []
         if legacy:
             ws.send(json.dumps({'msg': 'connect', 'version': '1', 'support': ['1']}))
             self.connected = json.loads(ws.recv())
 
-    def raw(self, method, *params):
-        """The whole reply message."""
-        self.seq += 1
-        if self.legacy:
-            self.wsock.send(json.dumps({'msg': 'method', 'id': str(self.seq), 'method': method, 'params': list(params)}))
-        else:
-            self.wsock.send(json.dumps({'jsonrpc': '2.0', 'id': self.seq, 'method': method, 'params': list(params)}))
+    def send(self, message):
+        self.wsock.send(message if isinstance(message, str) else json.dumps(message))
+
+    def recv(self):
         return json.loads(self.wsock.recv())
+
+    def raw(self, method, *params, msg_id=None):
+        """The whole reply message; notifications and events that come first are kept in .events."""
+        self.seq += 1
+        msg_id = msg_id if msg_id is not None else (str(self.seq) if self.legacy else self.seq)
+        if self.legacy:
+            self.send({'msg': 'method', 'id': msg_id, 'method': method, 'params': list(params)})
+        else:
+            self.send({'jsonrpc': '2.0', 'id': msg_id, 'method': method, 'params': list(params)})
+        while True:
+            msg = self.recv()
+            if msg.get('id') == msg_id and ('result' in msg or 'error' in msg):
+                return msg
+            self.events.append(msg)
 
     def call(self, method, *params):
         msg = self.raw(method, *params)
         assert 'error' not in msg, msg
         return msg['result']
+
+    def error(self, method, *params):
+        msg = self.raw(method, *params)
+        assert 'error' in msg, msg
+        return msg['error']
 
     def close(self):
         self.wsock.close()
@@ -107,5 +192,10 @@ class Rpc:
 
 @pytest.fixture(scope='module')
 def boxes(make_lab):
-    lab = make_lab(truenas=PROFILES)
+    name = os.environ.get('FLEET2FA_SIM_LAB')  # a lab already up, for work on the simulator itself
+    if name:
+        lab = Lab(name)
+        lab.refresh()
+    else:
+        lab = make_lab(truenas=PROFILES)
     return {h.truenas_version: Box(h) for h in lab.group('truenas')}

@@ -25,6 +25,8 @@ def errname(code):
 
 class CallError(Exception):
     """mw:service_exception.py:15-23."""
+    real_class = 'CallError'   # the class name a box reports in a trace (subclasses here are finer)
+    real_module = 'middlewared.service_exception'
 
     def __init__(self, errmsg, errno=_errno.EFAULT, extra=None):
         super().__init__(errmsg)
@@ -35,6 +37,11 @@ class CallError(Exception):
     def __str__(self):
         return '[%s] %s' % (errname(self.errno), self.errmsg)
 
+    def real_repr(self):
+        """repr() on the box: BaseException keeps the constructor's arguments."""
+        args = (self.errmsg,) if self.errno == _errno.EFAULT else (self.errmsg, self.errno)
+        return '%s(%s)' % (self.real_class, ', '.join(repr(a) for a in args))
+
 
 class MethodNotFound(CallError):
     """The lookup of a name (mw:utils/service/call.py:12-34 on stable/bluefin to stable/26): the
@@ -43,6 +50,8 @@ class MethodNotFound(CallError):
 
     def __init__(self, name, service_exists=False):
         self.name = name
+        if service_exists:
+            self.real_class, self.real_module = 'MethodNotFoundError', 'middlewared.utils.service.call'
         if '.' not in name:
             super().__init__('Invalid method name', _errno.EBADMSG)
             return
@@ -78,6 +87,7 @@ class RateLimited(CallError):
 
 class ValidationError(CallError):
     """mw:service_exception.py:26-47: one attribute."""
+    real_class = 'ValidationError'
 
     def __init__(self, attribute, errmsg, errno=_errno.EINVAL):
         super().__init__(errmsg, errno)
@@ -89,9 +99,15 @@ class ValidationError(CallError):
     def __iter__(self):
         yield self.attribute, self.errmsg, self.errno
 
+    def real_repr(self):
+        if self.real_class == 'InstanceNotFound':
+            return 'InstanceNotFound(%r)' % self.errmsg
+        return 'ValidationError(%r, %r, %r)' % (self.attribute, self.errmsg, self.errno)
+
 
 class ValidationErrors(CallError):
     """mw:service_exception.py:50-92: several attributes, ``extra`` = [[attribute, message, errno]]."""
+    real_class = 'ValidationErrors'
 
     def __init__(self, errors=()):
         self.errors = [tuple(e) for e in errors]
@@ -115,6 +131,9 @@ class ValidationErrors(CallError):
     def __str__(self):
         return ''.join('[%s] %s: %s\n' % (errname(e), a, m) for a, m, e in self.errors)
 
+    def real_repr(self):
+        return 'ValidationErrors([%s])' % ', '.join('ValidationError(%r, %r, %r)' % e for e in self.errors)
+
     @property
     def extra(self):
         return [list(e) for e in self.errors]
@@ -129,17 +148,24 @@ class MatchNotFound(CallError):
     IndexError): the wire sends it as any other exception, errno EINVAL and reason repr(e)
     ('MatchNotFound()'), stable/goldeye mw:api/base/server/ws_handler/rpc.py:379-392."""
 
+    real_class = 'MatchNotFound'
+
     def __init__(self):
         super().__init__('MatchNotFound()', _errno.EINVAL)
 
     def __str__(self):
         return 'MatchNotFound()'
 
+    def real_repr(self):
+        return 'MatchNotFound()'
+
 
 def instance_not_found(verbose_name, id_):
     """get_instance of a missing id: InstanceNotFound, a ValidationError with no attribute and
     errno ENOENT (mw:service_exception.py:115-118, mw:service/crud_service.py get_instance)."""
-    return ValidationError(None, '%s %s does not exist' % (verbose_name, id_), _errno.ENOENT)
+    err = ValidationError(None, '%s %s does not exist' % (verbose_name, id_), _errno.ENOENT)
+    err.real_class = 'InstanceNotFound'
+    return err
 
 
 def invalid(attr, msg, code=_errno.EINVAL):

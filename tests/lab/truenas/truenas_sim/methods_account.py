@@ -106,7 +106,8 @@ def create(mw, sess, user_create):
 @method('user.delete', roles=('ACCOUNT_WRITE',))
 def delete(mw, sess, id_, options=None):
     """:1018-1090: built-in users stay ("Cannot delete a built-in user", EINVAL); the primary group
-    goes with delete_group (default true from 25.04, false before)."""
+    goes with delete_group (default true, mw:api/v25_10_2/user.py:247-249, stable/electriceel
+    mw:plugins/account.py:855) when no other user has it."""
     user = mw.state.get_user_by_id(id_) if is_of_type(id_, int) else None
     if user is None:
         raise instance_not_found('User', id_)
@@ -115,12 +116,13 @@ def delete(mw, sess, id_, options=None):
     if sess.username == user['username']:
         raise CallError('Cannot delete the currently active user', errno.EINVAL)
     options = options or {}
-    delete_group = options.get('delete_group', mw.profile.user_create_returns_entry)
+    delete_group = options.get('delete_group', True)
     mw.state.delete_user(id_)
     accounts.remove_unix_user(mw.root or '/', user['username'])
     if delete_group and user.get('group_id'):
         g = mw.state.row('group', user['group_id'])
-        if g and not g.get('builtin') and not any(u.get('group_id') == g['id'] for u in mw.state.users()):
+        if g and not g.get('builtin') and not any(u.get('group_id') == g['id'] or g['id'] in u.get('groups', [])
+                                                  for u in mw.state.users()):
             mw.state.delete('group', g['id'])
             accounts.remove_unix_group(mw.root or '/', g['name'])
     for k in mw.state.api_keys():

@@ -49,13 +49,17 @@ class Wire:
     def trace(self, exc):
         """mw:api/base/server/ws_handler/rpc.py:103-121: class, frames (not on stable/26),
         formatted, repr (not on truenas/13.0-stable)."""
-        formatted = ''.join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        out = {'class': type(exc).__name__}
+        cls = getattr(exc, 'real_class', type(exc).__name__)
+        # [sim] the frames are the simulator's; the last line names the middleware's class
+        lines = traceback.format_exception(type(exc), exc, exc.__traceback__)[:-1]
+        lines.append('%s.%s: %s\n' % (getattr(exc, 'real_module', 'builtins'), cls, exc))
+        formatted = ''.join(lines)
+        out = {'class': cls}
         if self.mw.profile.trace_frames:
             out['frames'] = [{'filename': f.filename, 'lineno': f.lineno, 'method': f.name, 'line': f.line,
                               'argspec': [], 'locals': {}}
                              for f in traceback.extract_tb(exc.__traceback__)]
         out['formatted'] = formatted
         if self.mw.profile.legacy_wire != 'core':
-            out['repr'] = repr(exc)
+            out['repr'] = exc.real_repr() if hasattr(exc, 'real_repr') else repr(exc)
         return out
