@@ -15,6 +15,8 @@ from conftest import PROFILES, wrong_code
 from contract_accounts import (  # noqa: F401 (collected here)
     test_a_created_admin_logs_in_gets_a_secret_and_is_deleted, test_audit_records_two_factor_logins_from_2504,
     test_groups_and_privileges_grant_the_api, test_harness_plugin_pool_and_home_dataset)
+from contract_clients import (  # noqa: F401 (collected here)
+    test_aiotruenas_client_drives_the_legacy_websocket, test_pytruenas_drives_the_box)
 from contract_auth import (  # noqa: F401 (collected here)
     test_26_wrong_code_ends_the_attempt_and_a_replayed_code_is_refused,
     test_api_key_over_plain_ws_is_revoked_and_over_wss_works, test_auth_login_with_otp_up_to_2410,
