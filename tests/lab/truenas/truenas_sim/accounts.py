@@ -52,8 +52,8 @@ def _append(path, line):
 
 
 def ensure_admin(root, uid=950):
-    """SCALE ships a local `admin` (brief 1: "The UI accepts any user", brief 7.7 names admin).
-    Its uid 950 and the copy of root's password hash are [I-sim]: the lab knows root's password
+    """SCALE ships a local `admin` (the SCALE installer; the 23.10 migration alembic/versions/23.10/2023-03-24_22-57_2fa_users.py names it).
+    Its uid 950 and the copy of root's password hash are [sim]: the lab knows root's password
     only, so admin gets the same one."""
     passwd = os.path.join(root, 'etc/passwd')
     if not os.path.exists(passwd):

@@ -31,7 +31,7 @@ def _notify_ready():
 
 
 def ensure_cert(root):
-    """A self-signed certificate made at first start with openssl (issue 5)."""
+    """A self-signed certificate made at first start with openssl (so wss:// works as on a box)."""
     d = root + CERT_DIR
     crt, key = d + '/server.crt', d + '/server.key'
     if not (os.path.exists(crt) and os.path.exists(key)):

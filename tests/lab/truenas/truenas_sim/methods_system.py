@@ -86,7 +86,7 @@ def get_methods(mw, sess, service=None, target='WS'):
     return out
 
 
-# ssh (brief 4 [V])
+# ssh (mw:plugins/ssh.py, mw:plugins/service.py)
 def _ssh_fields(p):
     f = {'bindiface': list, 'tcpport': int, 'passwordauth': bool, 'kerberosauth': bool, 'tcpfwd': bool,
          'compression': bool, 'sftp_log_level': str, 'sftp_log_facility': str, 'weak_ciphers': list,
@@ -121,11 +121,11 @@ def ssh_update(mw, sess, data):
         raise ValidationErrors(errs)
     cfg = dict(mw.state.get_config('ssh'), **data)
     mw.state.set_config('ssh', cfg)
-    mw.reload_ssh()  # reload if running (service_verb='reload', brief 4 [V])
+    mw.reload_ssh()  # reload if running (service_verb='reload', mw:plugins/ssh.py, mw:plugins/service.py)
     return cfg
 
 
-# service (brief 4 [V])
+# service (mw:plugins/ssh.py, mw:plugins/service.py)
 def _svc(mw):
     s = dict(mw.state.get_config('services')['ssh'])
     s.update(state='RUNNING' if mw.ssh_running() else 'STOPPED', pids=[])
@@ -148,7 +148,7 @@ def service_update(mw, sess, id_or_name, data):
     mw.state.set_config('services', s)
     if data['enable']:
         mw.run(['systemctl', 'enable', 'ssh'])
-    # [I-sim] disabling is recorded only: the lab never lets ssh go off at boot (Ansible's way in)
+    # [sim] disabling is recorded only: the lab never lets ssh go off at boot (Ansible's way in)
     return 1
 
 
@@ -160,7 +160,7 @@ def _legacy(verb):
 
 
 for _verb in ('start', 'stop', 'restart', 'reload'):
-    # <=25.04 public; 25.10 removed_in "v26.04"; 26 private (brief 4 [V])
+    # <=25.04 public; 25.10 removed_in "v26.04"; 26 private (mw:plugins/ssh.py, mw:plugins/service.py)
     method('service.' + _verb, private=since('legacy_service_private'),
            removed_in=lambda p: 'v26.04' if p.service_control else None)(_legacy(_verb))
 
@@ -169,7 +169,7 @@ for _verb in ('start', 'stop', 'restart', 'reload'):
 def service_control(mw, sess, verb, service, options=None):
     if verb not in ('START', 'STOP', 'RESTART', 'RELOAD'):
         raise ValidationErrors([('verb', 'Invalid choice %r' % (verb,), 22)])
-    return mw.service_verb(verb, service)  # job result: bool (brief 4 [V])
+    return mw.service_verb(verb, service)  # job result: bool (mw:plugins/ssh.py, mw:plugins/service.py)
 
 
 # system
@@ -180,7 +180,7 @@ def system_version(mw, sess):
 
 @method('system.version_short')
 def system_version_short(mw, sess):
-    return mw.profile.version_string.rsplit('-', 1)[-1]  # [I-sim]
+    return mw.profile.version_string.rsplit('-', 1)[-1]  # [sim]
 
 
 @method('system.info')

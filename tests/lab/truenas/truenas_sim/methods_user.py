@@ -70,7 +70,7 @@ def update(mw, sess, id_, user_update):
 
 
 def _check_self_or_admin(mw, sess, username):
-    # 24.04+: the caller must be that user or FULL_ADMIN, else EPERM (brief 2.3 [V])
+    # 24.04+: the caller must be that user or FULL_ADMIN, else EPERM (mw:plugins/account_/2fa.py)
     if mw.profile.per_user_options and sess.username != username and not mw.is_full_admin(sess):
         raise CallError('Not authorized to renew the secret of %s' % username, 1)
 
@@ -82,7 +82,7 @@ def renew_2fa_secret(mw, sess, username, twofactor_options=None):
     _check_self_or_admin(mw, sess, username)
     opts = twofactor_options
     if opts is not None:
-        if not p.per_user_options:  # 23.10 takes the username only (brief 2.3 [V])
+        if not p.per_user_options:  # 23.10 takes the username only (mw:plugins/account_/2fa.py)
             raise ValidationErrors([('twofactor_options', 'Extra inputs are not permitted on 23.10', 22)])
         if not isinstance(opts, dict) or set(opts) - {'otp_digits', 'interval'}:
             raise ValidationErrors([('twofactor_options', 'Only otp_digits and interval are accepted', 22)])
@@ -91,24 +91,24 @@ def renew_2fa_secret(mw, sess, username, twofactor_options=None):
             errs.append(('twofactor_options.otp_digits', 'Value should be between 6 and 8', 22))
         if 'interval' in opts:
             iv = opts['interval']
-            if p.interval_choices and iv not in p.interval_choices:   # 26: Literal[30, 60] [V]
+            if p.interval_choices and iv not in p.interval_choices:   # 26: Literal[30, 60]
                 errs.append(('twofactor_options.interval', 'Input should be 30 or 60', 22))
-            elif not is_of_type(iv, int) or iv < 5:                        # <=25.10: >= 5 [V]
+            elif not is_of_type(iv, int) or iv < 5:                        # <=25.10: >= 5
                 errs.append(('twofactor_options.interval', 'Should be greater or equal than 5', 22))
         if errs:
             raise ValidationErrors(errs)
-        user.update(opts)  # partial update allowed [V]
+        user.update(opts)  # partial update allowed
     user['secret'] = pyotp.random_base32()
     mw.state.save_user(user)
     tf = mw.state.get_config('twofactor')
-    # users.oath follows the secret; ssh reloaded when SSH 2FA is on (brief 4 [V]); 25.04+ the
-    # `user` etc group rewrites users.oath whenever 2FA is enabled (brief 3.1 [V]).
+    # users.oath follows the secret; ssh reloaded when SSH 2FA is on (mw:plugins/ssh.py, mw:plugins/service.py); 25.04+ the
+    # `user` etc group rewrites users.oath whenever 2FA is enabled (mw:etc_files/local/users.oath(.mako)).
     mw.render_user()
     if tf['enabled'] and tf['services'].get('ssh'):
         mw.reload_ssh()
     entry = user_entry(mw, user)
     if p.renew_returns_config:
-        entry['twofactor_config'] = _tfc(mw, user)  # 25.04+: the new URI is in the answer [V]
+        entry['twofactor_config'] = _tfc(mw, user)  # 25.04+: the new URI is in the answer
     return entry
 
 
@@ -117,18 +117,18 @@ def unset_2fa_secret(mw, sess, username):
     user = mw.find_user(username)
     tf = mw.state.get_config('twofactor')
     if mw.profile.unset_needs_2fa_off and tf['enabled']:
-        raise CallError('Please disable Two Factor Authentication first', 22)  # 23.10-25.04 [V]
+        raise CallError('Please disable Two Factor Authentication first', 22)  # 23.10-25.04
     user['secret'] = None
     mw.state.save_user(user)
     if mw.profile.unset_regenerates_oath:
-        mw.render_user()  # 25.10.0+ (b6330c7851 [V]); earlier the file stays stale (brief 7.9)
+        mw.render_user()  # 25.10.0+ (b6330c7851); earlier the file stays stale (PR 17242)
     return None
 
 
 def _need_secret(mw, username):
     user = mw.find_user(username)
     if not user.get('secret'):
-        raise CallError('%s does not have two factor authentication configured' % username, 22)  # [I-sim] text
+        raise CallError('%s does not have two factor authentication configured' % username, 22)  # [sim] text
     return user
 
 
@@ -146,7 +146,7 @@ def twofactor_config(mw, sess, username):
 def verify_twofactor_token(mw, sess, username, token):
     tf = mw.state.get_config('twofactor')
     if not tf['enabled']:
-        raise CallError('Please enable Two Factor Authentication first.', 22)  # raises when off [V]
+        raise CallError('Please enable Two Factor Authentication first.', 22)  # raises when off
     user = _need_secret(mw, username)
     digits, interval = mw.user_otp_params(user)
     return mw.verify_totp(user['secret'], digits, interval, token)

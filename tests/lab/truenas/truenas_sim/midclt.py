@@ -64,7 +64,7 @@ async def _rpc(ws, jsonrpc, seq, method, params):
 
 
 async def run(args, profile):
-    jsonrpc = profile.jsonrpc  # 25.04+ speak JSON-RPC; older boxes the legacy protocol (brief 5)
+    jsonrpc = profile.jsonrpc  # 25.04+ speak JSON-RPC; older boxes the legacy protocol (mw:main.py)
     uri = 'ws://localhost' + ('/api/current' if jsonrpc else '/websocket')
     async with websockets.unix_connect(args.socket or profile.socket, uri, max_size=2 ** 22) as ws:
         if not jsonrpc:

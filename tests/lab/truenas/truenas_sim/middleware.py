@@ -148,7 +148,7 @@ class Middleware:
             raise job.exc
         return job.result
 
-    # TOTP with pyotp, as 2FA checks do up to 25.10 (brief 2.2, 2.4 [V])
+    # TOTP with pyotp, as 2FA checks do up to 25.10 (truenas/13.0-stable, stable/bluefin mw:plugins/auth.py)
     def totp(self, secret, digits, interval):
         return pyotp.TOTP(secret, digits=digits, interval=interval)
 
@@ -165,7 +165,7 @@ class Middleware:
     def password_ok(self, username, password):
         return accounts.check_password(self.root or '/', username, password)
 
-    # etc generation (brief 2.1 side effects, 3.1-3.4)
+    # etc generation (mw:plugins/auth_/2fa.py; CORE/22.12 mw:plugins/auth.py side effects, 3.1-3.4)
     def render_ssh(self):
         tf, ssh = self.state.get_config('twofactor'), self.state.get_config('ssh')
         users = self.state.users()
@@ -177,7 +177,7 @@ class Middleware:
         except FileNotFoundError:
             original = '@include common-auth\n@include common-account\n@include common-session\n'
         changed |= render.write_if_changed(self.path('/etc/pam.d/sshd'), render.pam_sshd(self.profile, tf, original))
-        if not self.profile.oath_when_enabled:  # users.oath in the `ssh` etc group up to 24.10 [V]
+        if not self.profile.oath_when_enabled:  # users.oath in the `ssh` etc group up to 24.10
             changed |= self.render_oath()
         return changed
 
@@ -187,7 +187,7 @@ class Middleware:
                                        render.users_oath(self.profile, tf, self.state.users()), 0o600)
 
     def render_user(self):
-        if self.profile.oath_when_enabled:  # `user` etc group from 25.04 [V]
+        if self.profile.oath_when_enabled:  # `user` etc group from 25.04
             return self.render_oath()
         return False
 
@@ -202,13 +202,13 @@ class Middleware:
         self.render_user()
         self.render_pam()
 
-    # services: the lab's systemd unit `ssh` is what the middleware service `ssh` drives (brief 4)
+    # services: the lab's systemd unit `ssh` is what the middleware service `ssh` drives (mw:plugins/ssh.py, mw:plugins/service.py)
     def ssh_running(self):
         r = self.run(['systemctl', 'is-active', '--quiet', 'ssh'])
         return r.returncode == 0
 
     def service_verb(self, verb, service):
-        if service == 'user':   # 25.10 service.control RELOAD user regenerates users.oath (brief 2.1)
+        if service == 'user':   # 25.10 service.control RELOAD user regenerates users.oath (mw:plugins/auth_/2fa.py; CORE/22.12 mw:plugins/auth.py)
             self.render_user()
             return True
         if service != 'ssh':
@@ -217,7 +217,7 @@ class Middleware:
         if verb in ('start', 'restart', 'reload'):
             self.render_ssh()
         if verb == 'reload' and not self.ssh_running():
-            return False  # ssh.update reloads only a running service (brief 4 [V])
+            return False  # ssh.update reloads only a running service (mw:plugins/ssh.py, mw:plugins/service.py)
         r = self.run(['systemctl', verb, 'ssh'])
         self.log.append(('systemctl', verb, 'ssh', r.returncode))
         if r.returncode != 0:

@@ -1,5 +1,7 @@
+# Copyright: (c) 2026, fleet2fa.nas developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A PAM conversation through ctypes (libpam0g is on every Debian image), used by the 26 profile,
-where the middleware checks the OTP through pam_oath (brief 2.4, 3.3 [V])."""
+where the middleware checks the OTP through pam_oath (stable/26 mw:plugins/auth_/login_ex_impl.py)."""
 import ctypes
 import ctypes.util
 

@@ -8,15 +8,15 @@ This vocabulary is the simulator's own, an oracle independent of the collection'
 """
 from dataclasses import dataclass, field
 
-# Requested version -> profile. 13.3 behaves as 13.0 (brief 0: "git diff ... is empty" [V]);
-# 24.04 behaves as 24.10 (brief 1: "Same as 24.04" [V]).
+# Requested version -> profile. 13.3 behaves as 13.0 (truenas/13.0-stable vs 13.3-stable: no 2FA difference: "git diff ... is empty");
+# 24.04 behaves as 24.10 (stable/dragonfish and stable/electriceel agree on 2FA; the differences are version checks below).
 ALIASES = {
     '13.0': '13.0', '13.3': '13.0', '22.12': '22.12', '23.10': '23.10', '24.04': '24.10',
     '24.10': '24.10', '25.04': '25.04', '25.10': '25.10', '26.0': '26.0',
 }
 
-# system.version strings. The era prefixes follow the brief's task text; the patch levels are
-# [I-sim]: plausible releases, not read from a box.
+# system.version strings. The era prefixes follow the source's task text; the patch levels are
+# [sim]: plausible releases, not read from a box.
 VERSION_STRINGS = {
     '13.0': 'TrueNAS-13.0-U6.7', '13.3': 'TrueNAS-13.3-U1.2', '22.12': 'TrueNAS-SCALE-22.12.4.2',
     '23.10': 'TrueNAS-SCALE-23.10.2', '24.04': 'TrueNAS-SCALE-24.04.2.5', '24.10': 'TrueNAS-SCALE-24.10.2',
@@ -70,42 +70,42 @@ def _caps(p, version):
     return {
         'core': core,
         'scale': not core,
-        # brief 1 / 2.2: one global secret on CORE and SCALE <= 22.12 [V]
+        # one global secret on CORE and SCALE <= 22.12 (truenas/13.0-stable, stable/bluefin mw:plugins/auth.py)
         'global_secret': r <= 1,
         'per_user_secret': at_least('23.10'),
-        # brief 2.1: otp_digits / interval global up to 23.10, per user from 24.04 [V]
+        # mw:plugins/auth_/2fa.py; CORE/22.12 mw:plugins/auth.py: otp_digits / interval global up to 23.10, per user from 24.04
         'global_digits': r <= 2,
         'per_user_options': at_least('24.10'),
-        # brief 2.1: 23.10 only, changing digits or interval wipes every user's secret [V]
+        # mw:plugins/auth_/2fa.py; CORE/22.12 mw:plugins/auth.py: 23.10 only, changing digits or interval wipes every user's secret
         'wipe_on_digits_change': p == '23.10',
-        # brief 2.1: "23.10 and later: an update that changes nothing ... without writing" [V]
+        # mw:plugins/auth_/2fa.py; CORE/22.12 mw:plugins/auth.py: "23.10 and later: an update that changes nothing ... without writing"
         'noop_update_silent': at_least('23.10'),
         # auth.me: stable/bluefin mw:plugins/auth.py (async def me), absent on truenas/13.0-stable;
         # two_factor_config in it from stable/dragonfish (24.04)
         'auth_me': at_least('22.12'),
         'me_twofactor_config': at_least('24.10'),
-        # brief 2.4: login_ex from 25.04 [V]; auth.two_factor_auth removed in 25.04 [V]
+        # mw:plugins/auth.py: login_ex from 25.04; auth.two_factor_auth removed in 25.04
         'login_ex': at_least('25.04'),
         'two_factor_auth': not at_least('25.04'),
-        # brief 2.3: provisioning_uri / twofactor_config / verify_twofactor_token private 25.04+ [V]
+        # mw:plugins/account_/2fa.py: provisioning_uri / twofactor_config / verify_twofactor_token private 25.04+
         'user_2fa_private': at_least('25.04'),
         'renew_returns_config': at_least('25.04'),
-        # brief 2.3: user.twofactor_config exists from 24.04 [V]
+        # mw:plugins/account_/2fa.py: user.twofactor_config exists from 24.04
         'user_twofactor_config': at_least('24.10'),
-        # brief 3.1: users.oath written when enabled and ssh (<=24.10) or when enabled (25.04+) [V]
+        # mw:etc_files/local/users.oath(.mako): users.oath written when enabled and ssh (<=24.10) or when enabled (25.04+)
         'oath_when_enabled': at_least('25.04'),
-        # brief 2.3: unset needs global 2FA off 23.10-25.04; not from 25.10 [V]
+        # mw:plugins/account_/2fa.py: unset needs global 2FA off 23.10-25.04; not from 25.10
         'unset_needs_2fa_off': p in ('23.10', '24.10', '25.04'),
         'unset_regenerates_oath': at_least('25.10'),
         # password SSH for a user without secret refused while SSH 2FA is on: NAS-132659 (PR 15235,
         # b16cbe2c70, "24.10.2"), stable/electriceel mw:plugins/account.py:1440-1459; not on 24.04
         'ssh_pw_needs_secret': at_least('24.10') and version != '24.04',
-        # brief 4: service.control 25.10+; old verbs removed_in v26.04 on 25.10, private on 26 [V]
+        # mw:plugins/ssh.py, mw:plugins/service.py: service.control 25.10+; old verbs removed_in v26.04 on 25.10, private on 26
         'service_control': at_least('25.10'),
         'legacy_service_private': at_least('26.0'),
-        # brief 2.3: interval Literal[30, 60] from 26.0 [V]
+        # mw:plugins/account_/2fa.py: interval Literal[30, 60] from 26.0
         'interval_choices': (30, 60) if at_least('26.0') else None,
-        # brief 2.4: OTP checked through PAM pam_oath on 26 [V]; pyotp on 25.04/25.10 [V]
+        # mw:plugins/auth.py: OTP checked through PAM pam_oath on 26; pyotp on 25.04/25.10
         'otp_via_pam': at_least('26.0'),
         # Wrong codes answered OTP_REQUIRED again before AUTH_ERR: MAX_OTP_ATTEMPTS = 3 with a count
         # from 0 (stable/goldeye mw:utils/auth.py:9, mw:plugins/auth.py:816, :1026-1034; stable/fangtooth
@@ -149,21 +149,21 @@ def _caps(p, version):
         'rate_limit': at_least('24.10') and version != '24.04',
         # audit of 2FA logins (login_ex's AUTHENTICATION events) from 25.04
         'audit': at_least('25.04'),
-        # brief 2.5: global named keys <=24.10, user-bound <id>-<secret> 25.04+ [V]
+        # mw:plugins/api_key.py: global named keys <=24.10, user-bound <id>-<secret> 25.04+
         'user_api_keys': at_least('25.04'),
-        # brief 4: rootlogin CORE and 22.12, adminlogin 22.12, per-user ssh_password_enabled 23.10+ [V]
+        # mw:plugins/ssh.py, mw:plugins/service.py: rootlogin CORE and 22.12, adminlogin 22.12, per-user ssh_password_enabled 23.10+
         'ssh_rootlogin': r <= 1,
         'ssh_adminlogin': p == '22.12',
         'ssh_password_enabled': at_least('23.10'),
-        # brief 3.4: template eras [V]
+        # mw:etc_files/local/ssh/sshd_config(.mako): template eras
         'sshd_era': 'core' if r <= 1 else ('cobia' if r <= 3 else 'fangtooth'),
-        # brief 3.3: /etc/pam.d/truenas with pam_oath on 26 [V]
+        # stable/26 mw:etc_files/pam.d/truenas.mako: /etc/pam.d/truenas with pam_oath on 26
         'pam_truenas': at_least('26.0'),
-        # brief 2.1: etc.generate pam on 26; service.control RELOAD of ssh on 25.10+ [V]
+        # mw:plugins/auth_/2fa.py; CORE/22.12 mw:plugins/auth.py: etc.generate pam on 26; service.control RELOAD of ssh on 25.10+
         'socket': '/var/run/middlewared.sock' if core else '/var/run/middleware/middlewared.sock',
-        # brief 3.1: CORE path /usr/local/etc/users.oath; SCALE /etc/users.oath [V]
+        # mw:etc_files/local/users.oath(.mako): CORE path /usr/local/etc/users.oath; SCALE /etc/users.oath
         'oath_path': '/usr/local/etc/users.oath' if core else '/etc/users.oath',
-        # brief 2.3: label "<user>-<host>@TrueNAS" 23.10+, "<host>@<product>" before [V]
+        # mw:plugins/account_/2fa.py: label "<user>-<host>@TrueNAS" 23.10+, "<host>@<product>" before
         'product_name': 'TrueNAS' if core else 'TrueNAS-SCALE',
     }
 

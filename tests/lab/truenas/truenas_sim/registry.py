@@ -21,7 +21,7 @@ class Method:
     no_authz: bool = False            # any authenticated session (authorization_required=False)
     rate_limit: bool = True           # no_auth methods are rate limited unless they say no
     roles: tuple = ()                 # roles that may call it besides FULL_ADMIN
-    job: bool = False                 # returns a job id (brief 4: service.control is a job [V])
+    job: bool = False                 # returns a job id (mw:plugins/ssh.py, mw:plugins/service.py: service.control is a job)
     removed_in: Optional[Callable] = None  # profile -> str|None, shown by core.get_methods
 
     def is_private(self, profile):

@@ -12,12 +12,12 @@ DB_PATH = '/var/db/truenas-sim/state.db'
 
 
 def _defaults(profile):
-    tf = {'id': 1, 'enabled': False, 'window': 0, 'services': {'ssh': False}}  # brief 2.1 defaults [V]
+    tf = {'id': 1, 'enabled': False, 'window': 0, 'services': {'ssh': False}}  # mw:plugins/auth_/2fa.py; CORE/22.12 mw:plugins/auth.py defaults
     if profile.global_digits:
-        tf.update(otp_digits=6, interval=30)                                  # brief 2.1 [V]
+        tf.update(otp_digits=6, interval=30)                                  # mw:plugins/auth_/2fa.py; CORE/22.12 mw:plugins/auth.py
     if profile.global_secret:
-        tf['secret'] = None                                                   # brief 2.2 [V]
-    # ssh.config fields by era (brief 4 [V]); default values are [I-sim] (password auth off so that a
+        tf['secret'] = None                                                   # truenas/13.0-stable, stable/bluefin mw:plugins/auth.py
+    # ssh.config fields by era (mw:plugins/ssh.py, mw:plugins/service.py); default values are [sim] (password auth off so that a
     # fresh box is key-only, as the lab needs).
     ssh = {'id': 1, 'bindiface': [], 'tcpport': 22, 'passwordauth': False, 'kerberosauth': False,
            'tcpfwd': False, 'compression': False, 'sftp_log_level': '', 'sftp_log_facility': '',
@@ -29,7 +29,7 @@ def _defaults(profile):
     if profile.ssh_password_enabled:
         ssh['password_login_groups'] = []
     return {'twofactor': tf, 'ssh': ssh,
-            # [I-sim] the real default is not in the brief; the lab's sshd runs from boot.
+            # [sim] the real default is not in the source; the lab's sshd runs from boot.
             'services': {'ssh': {'id': 1, 'service': 'ssh', 'enable': True}}}
 
 
@@ -52,7 +52,7 @@ class State:
                 self.set_config(name, value)
             self.set_config('meta', {'version': profile.version})
         elif stored.get('version') != profile.version:
-            # One box, one version: a database made by another profile would mix eras [I-sim].
+            # One box, one version: a database made by another profile would mix eras [sim].
             raise RuntimeError('state %s was made for TrueNAS %s, not %s'
                                % (path, stored.get('version'), profile.version))
 
@@ -64,7 +64,7 @@ class State:
     def set_config(self, name, value):
         self.db.execute('INSERT OR REPLACE INTO config (name, data) VALUES (?, ?)', (name, json.dumps(value)))
 
-    # users: local accounts the middleware knows, with their 2FA row (brief 2.3 table columns [V])
+    # users: local accounts the middleware knows, with their 2FA row (mw:plugins/account_/2fa.py table columns)
     def add_user(self, username, uid, home, builtin=True, **fields):
         """A local user and its account_twofactor_user_auth row (secret null, 6 digits, 30 s),
         inserted with the user (stable/goldeye mw:plugins/account.py:700-712)."""
@@ -127,7 +127,7 @@ class State:
         data = {k: v for k, v in user.items() if k not in ('id', 'username')}
         self.db.execute('UPDATE users SET data = ? WHERE id = ?', (json.dumps(data), user['id']))
 
-    # api keys (brief 2.5)
+    # api keys (mw:plugins/api_key.py)
     def add_api_key(self, data):
         cur = self.db.execute('INSERT INTO api_keys (data) VALUES (?)', (json.dumps(data),))
         return cur.lastrowid

@@ -7,14 +7,14 @@ from .errors import MatchNotFound, ValidationErrors
 
 
 def provisioning_uri(mw, user):
-    # brief 2.3 [V]: pyotp provisioning_uri, label "<username>-<hostname>@TrueNAS", issuer iXsystems
+    # mw:plugins/account_/2fa.py: pyotp provisioning_uri, label "<username>-<hostname>@TrueNAS", issuer iXsystems
     digits, interval = mw.user_otp_params(user)
     return pyotp.TOTP(user['secret'], digits=digits, interval=interval).provisioning_uri(
         name='%s-%s@TrueNAS' % (user['username'], mw.hostname()), issuer_name='iXsystems')
 
 
 def twofactor_config(mw, user):
-    # brief 2.3 [V]: {provisioning_uri|null, secret_configured, interval, otp_digits}
+    # mw:plugins/account_/2fa.py: {provisioning_uri|null, secret_configured, interval, otp_digits}
     digits, interval = mw.user_otp_params(user)
     return {'provisioning_uri': provisioning_uri(mw, user) if user.get('secret') else None,
             'secret_configured': bool(user.get('secret')), 'interval': interval, 'otp_digits': digits}
