@@ -5,6 +5,7 @@ One lab serves the whole suite: the contract modules (contract_*.py) are collect
 test_truenas_sim_contract.py, so the module-scoped ``boxes`` fixture starts seven hosts once.
 """
 import base64
+import contextlib
 import http.client
 import json
 import os
@@ -114,6 +115,14 @@ class Box:
         if self.rank >= 4:
             return pyotp.parse_uri(entry['twofactor_config']['provisioning_uri']).secret
         return self.call('user.provisioning_uri', 'root').split('secret=')[1].split('&')[0]
+
+    @contextlib.contextmanager
+    def two_factor(self, ssh=False):
+        """2FA on with a fresh root secret (yielded) for the block, off again after it."""
+        try:
+            yield self.root_secret(ssh=ssh)
+        finally:
+            self.disable_2fa()
 
     def http(self, method, path, headers=None, body=None, tls=True):
         conn = (http.client.HTTPSConnection(self.host.address, 443, context=_tls(), timeout=30) if tls

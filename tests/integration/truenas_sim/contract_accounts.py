@@ -108,8 +108,7 @@ def test_harness_plugin_pool_and_home_dataset(boxes, version):
 
 def test_audit_records_two_factor_logins_from_2504(boxes):
     box = boxes['25.10']
-    secret = box.root_secret()
-    try:
+    with box.two_factor() as secret:
         rpc = box.ws('/api/current')
         rpc.call('auth.login_ex', {'mechanism': 'PASSWORD_PLAIN', 'username': 'root', 'password': box.password})
         rpc.call('auth.login_ex_continue', {'mechanism': 'OTP_TOKEN', 'otp_token': pyotp.TOTP(secret).now()})
@@ -119,5 +118,3 @@ def test_audit_records_two_factor_logins_from_2504(boxes):
         assert events and events[0]['success'] is True and events[0]['username'] == 'root'
         assert events[0]['event_data']['credentials']['credentials_data']['username'] == 'root'
         rpc.close()
-    finally:
-        box.disable_2fa()

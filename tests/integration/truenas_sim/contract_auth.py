@@ -27,8 +27,7 @@ def _next_step(interval=30):
 @pytest.mark.parametrize('version', ['13.0', '22.12', '23.10', '24.10'])
 def test_auth_login_with_otp_up_to_2410(boxes, version):
     box = boxes[version]
-    secret = box.root_secret()
-    try:
+    with box.two_factor() as secret:
         code = pyotp.TOTP(secret).now()
         rpc = box.ws('/websocket')
         assert rpc.call('auth.login', 'root', box.password) is False        # a code is needed
@@ -38,15 +37,12 @@ def test_auth_login_with_otp_up_to_2410(boxes, version):
             assert rpc.call('auth.me')['pw_name'] == 'root'                  # auth.me: 22.12+
             assert ('two_factor_config' in rpc.call('auth.me')) == (box.rank >= 3)
         rpc.close()
-    finally:
-        box.disable_2fa()
 
 
 @pytest.mark.parametrize('version', ['25.04', '25.10'])
 def test_login_ex_three_more_tries_then_auth_err_and_a_reused_code_accepted(boxes, version):
     box = boxes[version]
-    secret = box.root_secret()
-    try:
+    with box.two_factor() as secret:
         code = pyotp.TOTP(secret).now()
         rpc = box.ws('/api/current')
         err = rpc.error('auth.login_ex_continue', {'mechanism': 'OTP_TOKEN', 'otp_token': code})
@@ -62,14 +58,11 @@ def test_login_ex_three_more_tries_then_auth_err_and_a_reused_code_accepted(boxe
         err = rpc.error('auth.login_ex_continue', {'mechanism': PASSWORD_PLAIN, 'username': 'root', 'password': 'x'})
         assert err['code'] == -32602                                             # OTP_TOKEN only
         rpc.close()
-    finally:
-        box.disable_2fa()
 
 
 def test_26_wrong_code_ends_the_attempt_and_a_replayed_code_is_refused(boxes):
     box = boxes['26.0']
-    secret = box.root_secret()
-    try:
+    with box.two_factor() as secret:
         rpc = box.ws('/api/current')
         _next_step()
         code = pyotp.TOTP(secret).now()
@@ -80,8 +73,6 @@ def test_26_wrong_code_ends_the_attempt_and_a_replayed_code_is_refused(boxes):
         assert _login_ex(rpc, 'root', box.password)['response_type'] == 'OTP_REQUIRED'
         assert _otp(rpc, code) == 'AUTH_ERR'                                     # replay refused
         rpc.close()
-    finally:
-        box.disable_2fa()
 
 
 @pytest.mark.parametrize('version', JSONRPC)
@@ -104,8 +95,7 @@ def test_mechanism_choices_in_the_real_order(boxes, version):
 def test_level_2_wants_password_and_code_and_2fa_off_forces_level_1(boxes, version):
     box = boxes[version]
     key = box.call('api_key.create', {'name': 'aal-%s' % uuid.uuid4(), 'username': 'root'})['key']
-    secret = box.root_secret()
-    try:
+    with box.two_factor() as secret:
         box.call('auth.set_authenticator_assurance_level', 'LEVEL_2')             # private
         rpc = box.ws('/api/current')
         err = rpc.error('auth.login_ex', {'mechanism': 'API_KEY_PLAIN', 'username': 'root', 'api_key': key})
@@ -119,8 +109,7 @@ def test_level_2_wants_password_and_code_and_2fa_off_forces_level_1(boxes, versi
         assert reply['response_type'] == 'SUCCESS' and reply['authenticator'] == 'LEVEL_2'
         assert rpc.call('auth.mechanism_choices') == ['PASSWORD_PLAIN']
         rpc.close()
-    finally:
-        box.disable_2fa()                                                          # 2fa.py: LEVEL_1 again
+    # turning 2FA off (the end of the block) forces LEVEL_1 again (mw:plugins/auth_/2fa.py)
     assert box.call('auth.get_authenticator_assurance_level') == 'LEVEL_1'
 
 

@@ -127,8 +127,7 @@ def test_2310_changing_global_digits_wipes_every_secret(boxes):
 @pytest.mark.parametrize('version', PROFILES)
 def test_ssh_2fa_side_effects_on_the_hosts_real_files(boxes, version):
     box = boxes[version]
-    secret = box.root_secret(ssh=True)
-    try:
+    with box.two_factor(ssh=True) as secret:
         path = '/usr/local/etc/users.oath' if box.rank == 0 else '/etc/users.oath'
         hexsecret = base64.b16encode(base64.b32decode(secret)).decode()
         assert ('HOTP/T30/6\troot\t-\t%s\n' % hexsecret) in box.read(path)
@@ -142,15 +141,12 @@ def test_ssh_2fa_side_effects_on_the_hosts_real_files(boxes, version):
         assert box.ssh('sshd -t').returncode == 0
         if box.rank >= 6:
             assert 'user_unknown=ignore default=die] pam_oath.so' in box.read('/etc/pam.d/truenas')
-    finally:
-        box.disable_2fa()
 
 
 @pytest.mark.parametrize('version', ['13.0', '25.10'])
 def test_real_ssh_login_with_password_and_code(boxes, version):
     box = boxes[version]
-    secret = box.root_secret(ssh=True)
-    try:
+    with box.two_factor(ssh=True) as secret:
         if box.rank <= 1:
             box.call('ssh.update', {'rootlogin': True, 'passwordauth': True})   # CORE rootlogin
         else:
@@ -160,8 +156,6 @@ def test_real_ssh_login_with_password_and_code(boxes, version):
         assert box.ssh_password_login('root', box.password, wrong_code(code)) is False
         assert box.ssh_password_login('root', box.password, code) is True
         assert box.ssh('true').returncode == 0                              # Ansible's key still works
-    finally:
-        box.disable_2fa()
 
 
 def test_service_control_job_on_2510(boxes):

@@ -133,6 +133,14 @@ def delete(mw, sess, id_, options=None):
     return id_
 
 
+def _row(mw, kind, id_, verbose_name):
+    """The row ``id_`` of ``kind``, or InstanceNotFound as get_instance raises it."""
+    row = mw.state.row(kind, id_) if is_of_type(id_, int) else None
+    if row is None:
+        raise instance_not_found(verbose_name, id_)
+    return row
+
+
 # groups ---------------------------------------------------------------------------------------
 def _create_group(mw, data):
     gid = data.get('gid') or max([g['gid'] for g in mw.state.rows('group')] + [2999]) + 1
@@ -150,9 +158,7 @@ def group_query(mw, sess, filters=None, options=None):
 
 @method('group.get_instance', roles=('ACCOUNT_READ',))
 def group_get_instance(mw, sess, id_, options=None):
-    g = mw.state.row('group', id_) if is_of_type(id_, int) else None
-    if g is None:
-        raise instance_not_found('Group', id_)
+    g = _row(mw, 'group', id_, 'Group')
     return group_entry(mw, g)
 
 
@@ -172,9 +178,7 @@ def group_create(mw, sess, group_create):
 @method('group.delete', roles=('ACCOUNT_WRITE',))
 def group_delete(mw, sess, id_, options=None):
     """:2170-2215: built-in groups stay (EACCES)."""
-    g = mw.state.row('group', id_) if is_of_type(id_, int) else None
-    if g is None:
-        raise instance_not_found('Group', id_)
+    g = _row(mw, 'group', id_, 'Group')
     if g.get('builtin'):
         raise CallError('A built-in group cannot be deleted.', errno.EACCES)
     mw.state.delete('group', id_)
@@ -234,9 +238,7 @@ def privilege_create(mw, sess, privilege_create):
 
 @method('privilege.update', present=since('scale'))
 def privilege_update(mw, sess, id_, privilege_update):
-    old = mw.state.row('privilege', id_) if is_of_type(id_, int) else None
-    if old is None:
-        raise instance_not_found('Privilege', id_)
+    old = _row(mw, 'privilege', id_, 'Privilege')
     data = privilege_update if isinstance(privilege_update, dict) else {}
     _validate_privilege(mw, data, 'privilege_update', old)
     if old.get('builtin_name') == 'LOCAL_ADMINISTRATOR' and 544 not in data.get('local_groups', [544]):
@@ -250,9 +252,7 @@ def privilege_update(mw, sess, id_, privilege_update):
 
 @method('privilege.delete', present=since('scale'))
 def privilege_delete(mw, sess, id_):
-    old = mw.state.row('privilege', id_) if is_of_type(id_, int) else None
-    if old is None:
-        raise instance_not_found('Privilege', id_)
+    old = _row(mw, 'privilege', id_, 'Privilege')
     if old.get('builtin_name'):
         raise CallError('Unable to delete built-in privilege', errno.EPERM)
     mw.state.delete('privilege', id_)

@@ -46,6 +46,20 @@ class Wire:
     def send_event(self, name, kind, kwargs):
         raise NotImplementedError
 
+    @staticmethod
+    def event(name, kind, kwargs):
+        """The event both protocols send (stable/goldeye mw:api/base/server/ws_handler/rpc.py:
+        169-182, mw:apps/websocket_app.py:254-266): msg, collection, id, fields, extra."""
+        event = {'msg': kind.lower(), 'collection': name}
+        kwargs = dict(kwargs)
+        if 'id' in kwargs:
+            event['id'] = kwargs.pop('id')
+        if kind in ('ADDED', 'CHANGED') and 'fields' in kwargs:
+            event['fields'] = kwargs.pop('fields')
+        if kwargs:
+            event['extra'] = kwargs
+        return event
+
     def trace(self, exc):
         """mw:api/base/server/ws_handler/rpc.py:103-121: class, frames (not on stable/26),
         formatted, repr (not on truenas/13.0-stable)."""

@@ -109,12 +109,4 @@ class JsonRpcWire(Wire):
             self.send({'jsonrpc': '2.0', 'result': result, 'id': msg_id})
 
     def send_event(self, name, kind, kwargs):
-        event = {'msg': kind.lower(), 'collection': name}
-        kwargs = dict(kwargs)
-        if 'id' in kwargs:
-            event['id'] = kwargs.pop('id')
-        if kind in ('ADDED', 'CHANGED') and 'fields' in kwargs:
-            event['fields'] = kwargs.pop('fields')
-        if kwargs:
-            event['extra'] = kwargs
-        self.send({'jsonrpc': '2.0', 'method': 'collection_update', 'params': event})
+        self.send({'jsonrpc': '2.0', 'method': 'collection_update', 'params': self.event(name, kind, kwargs)})

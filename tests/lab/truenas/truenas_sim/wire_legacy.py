@@ -142,12 +142,4 @@ class LegacyWire(Wire):
         self.send({'msg': 'ready', 'subs': [ident]})
 
     def send_event(self, name, kind, kwargs):
-        event = {'msg': kind.lower(), 'collection': name}
-        kwargs = dict(kwargs)
-        if 'id' in kwargs:
-            event['id'] = kwargs.pop('id')
-        if kind in ('ADDED', 'CHANGED') and 'fields' in kwargs:
-            event['fields'] = kwargs.pop('fields')
-        if kwargs:
-            event['extra'] = kwargs
-        self.send(event)
+        self.send(self.event(name, kind, kwargs))
