@@ -117,6 +117,9 @@ def two_factor_auth(mw, sess, username=None, password=None):
     (stable/cobia mw:plugins/auth.py:414-430), with a 1-5 s sleep after a wrong password."""
     tf = mw.state.get_config('twofactor')
     if mw.profile.global_secret:
+        if username is not None or password is not None:   # @accepts() on stable/bluefin :405-412
+            raise ValidationErrors([('', 'Too many arguments (expected 0, found %d)'
+                                     % (2 if password is not None else 1), 22)])
         return bool(tf['enabled'])
     ok = mw.password_ok(username, password) and authenticate_user(mw, username) is not None
     if not ok:
