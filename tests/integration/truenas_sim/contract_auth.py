@@ -49,7 +49,7 @@ def test_login_ex_three_more_tries_then_auth_err_and_a_reused_code_accepted(boxe
         assert err['code'] == -32001 and err['data']['reason'] == '[EINVAL] OTP_TOKEN: no authentication in progress'
         assert _login_ex(rpc, 'root', box.password) == {'response_type': 'OTP_REQUIRED', 'username': 'root'}
         # MAX_OTP_ATTEMPTS = 3 counted from 0 (mw:utils/auth.py:9, mw:plugins/auth.py:1026-1034)
-        assert [_otp(rpc, wrong_code(code)) for _ in range(4)] == ['OTP_REQUIRED'] * 3 + ['AUTH_ERR']
+        assert [_otp(rpc, wrong_code(code)) for _try in range(4)] == ['OTP_REQUIRED'] * 3 + ['AUTH_ERR']
         assert _login_ex(rpc, 'root', box.password)['response_type'] == 'OTP_REQUIRED'
         assert _otp(rpc, code) == 'SUCCESS'
         # login_ex with OTP_TOKEN is the same continuation (login_ex_continue returns login_ex)
@@ -147,7 +147,7 @@ def test_get_login_user_is_private_and_answers_as_its_version(boxes, version):
 def test_rate_limit_of_unauthenticated_calls_and_its_cache_clear(boxes, version):
     box = boxes[version]
     rpc = box.ws('/api/current' if box.rank >= 4 else '/websocket')
-    for _ in range(20):
+    for _call in range(20):
         assert rpc.call('core.ping') == 'pong'
     err = rpc.error('core.ping')                                      # the 21st: a 1-10 s sleep, EBUSY
     assert (err['data'] if box.rank >= 4 else err)['error'] == 16

@@ -2,8 +2,8 @@
 middleware's source shows for that version, on the running box (``mw:`` =
 src/middlewared/middlewared/ of github.com/truenas/middleware at the version's branch).
 
-This module also collects the contract modules beside it (protocol, auth, accounts, clients), so
-that one lab of all profiles serves them all.
+This module also collects the contract modules beside it (protocol, auth, accounts, clients: the
+imports below), so that one lab of all profiles serves them all.
 """
 import base64
 import uuid
@@ -12,12 +12,12 @@ import pyotp
 import pytest
 
 from conftest import PROFILES, wrong_code
-from contract_accounts import (  # noqa: F401 (collected here)
+from contract_accounts import (  # noqa: F401 pylint: disable=unused-import
     test_a_created_admin_logs_in_gets_a_secret_and_is_deleted, test_audit_records_two_factor_logins_from_2504,
     test_groups_and_privileges_grant_the_api, test_harness_plugin_pool_and_home_dataset)
-from contract_clients import (  # noqa: F401 (collected here)
+from contract_clients import (  # noqa: F401 pylint: disable=unused-import
     test_aiotruenas_client_drives_the_legacy_websocket, test_pytruenas_drives_the_box)
-from contract_auth import (  # noqa: F401 (collected here)
+from contract_auth import (  # noqa: F401 pylint: disable=unused-import
     test_26_wrong_code_ends_the_attempt_and_a_replayed_code_is_refused,
     test_api_key_over_plain_ws_is_revoked_and_over_wss_works, test_auth_login_with_otp_up_to_2410,
     test_get_login_user_is_private_and_answers_as_its_version,
@@ -25,7 +25,7 @@ from contract_auth import (  # noqa: F401 (collected here)
     test_login_ex_three_more_tries_then_auth_err_and_a_reused_code_accepted, test_mechanism_choices_in_the_real_order,
     test_onetime_password_logs_in_once, test_password_ssh_for_a_user_without_secret_refused_while_ssh_2fa_is_on,
     test_rate_limit_of_unauthenticated_calls_and_its_cache_clear)
-from contract_protocol import (  # noqa: F401 (collected here)
+from contract_protocol import (  # noqa: F401 pylint: disable=unused-import
     test_http_basic_auth_refused_while_2fa_is_on, test_jsonrpc_errors_in_the_real_shape,
     test_legacy_handshake_ping_and_refusals_in_the_eras_shape, test_legacy_sub_is_ready_after_login,
     test_legacy_validation_errors_are_eagain_with_type_validation, test_set_options_answer_and_private_methods_run,

@@ -12,9 +12,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'lab', 't
 
 import truenas_sim  # noqa: E402
 from truenas_sim.errors import CallError, MethodNotFound, NotAuthenticated, ValidationErrors  # noqa: E402
-from truenas_sim.middleware import Middleware, Session  # noqa: E402
+from truenas_sim.middleware import Middleware  # noqa: E402
 from truenas_sim.profiles import UnknownVersion, get_profile  # noqa: E402
-from truenas_sim.session import Origin  # noqa: E402
+from truenas_sim.session import Origin, Session  # noqa: E402
 
 truenas_sim.load_methods()
 PROFILES = ['13.0', '22.12', '23.10', '24.10', '25.04', '25.10', '26.0']
@@ -273,7 +273,7 @@ def test_2504_login_ex_three_retries_and_reused_code_accepted(box):
     login = {'mechanism': 'PASSWORD_PLAIN', 'username': 'root', 'password': PASSWORD}
     assert mw.call(s, 'auth.login_ex', [login]) == {'response_type': 'OTP_REQUIRED', 'username': 'root'}
     # MAX_OTP_ATTEMPTS = 3, counted from 0: three more chances, the fourth wrong code ends it
-    assert [step(wrong) for _ in range(4)] == ['OTP_REQUIRED', 'OTP_REQUIRED', 'OTP_REQUIRED', 'AUTH_ERR']
+    assert [step(wrong) for _try in range(4)] == ['OTP_REQUIRED', 'OTP_REQUIRED', 'OTP_REQUIRED', 'AUTH_ERR']
     for _attempt in range(2):  # the same code twice: pyotp keeps no replay state
         mw.call(s, 'auth.login_ex', [login])
         assert step(code) == 'SUCCESS'

@@ -89,7 +89,7 @@ def sync_admin_password(root):
 
 def hash_password(password):
     """sha512-crypt, as the middleware's crypted_password writes unixhash."""
-    salt = ''.join(secrets.choice(string.ascii_letters + string.digits) for _ in range(16))
+    salt = ''.join(secrets.choice(string.ascii_letters + string.digits) for _char in range(16))
     return _crypt(password, '$6$' + salt)
 
 

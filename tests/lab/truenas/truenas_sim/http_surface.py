@@ -75,10 +75,10 @@ class HttpSurface:
         if auth.startswith('Basic '):
             try:
                 username, password = base64.b64decode(auth[6:]).decode('utf-8').split(':', 1)
-            except (UnicodeDecodeError, ValueError):
-                raise HttpReply(400, '400: Bad Request') from None
             except binascii.Error:
                 raise HttpReply(400 if self.mw.profile.rank >= 3 else 401, '400: Bad Request') from None
+            except (UnicodeDecodeError, ValueError):
+                raise HttpReply(400, '400: Bad Request') from None
             return ('basic', username, password)
         if auth.startswith('Bearer '):
             return ('key', auth.split(' ', 1)[1])

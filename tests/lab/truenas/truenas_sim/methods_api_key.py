@@ -117,7 +117,7 @@ def api_key_create(mw, sess, api_key_create):
         rec['allowlist'] = data.get('allowlist', [{'method': '*', 'resource': '*'}])
     rec['hash'] = ''
     kid = mw.state.add_api_key(rec)
-    key = '%d-%s' % (kid, ''.join(secrets.choice(_ALPHABET) for _ in range(64)))
+    key = '%d-%s' % (kid, ''.join(secrets.choice(_ALPHABET) for _char in range(64)))
     rec.update(id=kid, hash=_hash(key))
     mw.state.save_api_key(rec)
     return dict(_public(mw, rec), key=key)

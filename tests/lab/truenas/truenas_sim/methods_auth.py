@@ -347,7 +347,7 @@ def generate_onetime_password(mw, sess, generate_single_use_password):
         verrors.add('auth.generate_onetime_password.username', '%s: account is locked.' % username)
     verrors.check()
     alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
-    raw = ''.join(random.SystemRandom().choice(alphabet) for _ in range(24))
+    raw = ''.join(random.SystemRandom().choice(alphabet) for _char in range(24))
     words = '-'.join(raw[i:i + 6] for i in range(0, 24, 6))
     idx = str(len(mw.onetime_passwords) + 1)
     mw.onetime_passwords[idx] = {'uid': user['uid'], 'password': words, 'used': False}

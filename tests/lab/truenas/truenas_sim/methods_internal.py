@@ -23,8 +23,15 @@ from .errors import CallError, ValidationErrors, is_of_type
 from .registry import method, since
 from .users_view import filter_list
 
-PRIVATE = lambda p: True  # noqa: E731 (a private service: every method private)
 POOL = 'tank'
+
+
+def _private(profile):
+    """A private service: every method of it is private, on every version."""
+    return True
+
+
+PRIVATE = _private
 
 
 def _user_row(mw, user):
@@ -49,6 +56,10 @@ def _twofactor_rows(mw):
     return rows
 
 
+def _without_user_id(row):
+    return {k: v for k, v in row.items() if k != 'user_id'}
+
+
 def _strip(row, prefix):
     if not prefix:
         return row
@@ -64,8 +75,9 @@ def datastore_query(mw, sess, name, filters=None, options=None):
         # a filter on the foreign key column ("user_id") compares the referenced id
         rows = [dict(row, user_id=uid) for row, uid in pairs]
         out = filter_list(rows, filters, options)
-        drop = (lambda r: {k: v for k, v in r.items() if k != 'user_id'})
-        return drop(out) if isinstance(out, dict) else (out if isinstance(out, int) else [drop(r) for r in out])
+        if isinstance(out, int):
+            return out
+        return _without_user_id(out) if isinstance(out, dict) else [_without_user_id(r) for r in out]
     if name == 'account.bsdusers':
         rows = [_strip(_user_row(mw, u), prefix) for u in mw.state.users()]
         return filter_list(rows, filters, options)

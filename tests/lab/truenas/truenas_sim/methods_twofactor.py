@@ -26,7 +26,8 @@ def _validate(mw, data):
     if not isinstance(data, dict):
         raise ValidationErrors([('auth_twofactor_update', 'Input should be a valid dictionary', 22)])
     # mw:plugins/auth_/2fa.py; CORE/22.12 mw:plugins/auth.py: update accepts enabled, window, services.ssh, and otp_digits/interval up to
-    # 23.10; 24.04+ refuses otp_digits/interval as a schema error (stable/dragonfish mw:plugins/auth_/2fa.py: the model has no such fields); `id`/`secret` never.
+    # 23.10; 24.04+ refuses otp_digits/interval as a schema error (stable/dragonfish
+    # mw:plugins/auth_/2fa.py: the model has no such fields); `id`/`secret` never.
     allowed = {'enabled', 'window', 'services'} | ({'otp_digits', 'interval'} if p.global_digits else set())
     errors = [('auth_twofactor_update.%s' % k, 'Extra inputs are not permitted', 22) for k in data if k not in allowed]
     if errors:

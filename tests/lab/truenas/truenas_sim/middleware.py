@@ -22,7 +22,6 @@ from . import accounts, accounts_model, render
 from .errors import CallError, MethodNotFound, NotAuthenticated, NotAuthorized, RateLimited, ValidationErrors
 from .jobs import JobStore
 from .registry import METHODS
-from .session import Session  # noqa: F401 (re-exported: tests and main build sessions here)
 from .state import State
 
 

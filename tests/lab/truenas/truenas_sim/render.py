@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, fleet2fa.nas developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Etc files the middleware writes, rendered into the host's real /etc (mw:etc_files/local/users.oath(.mako), mw:etc_files/pam.d/, mw:etc_files/local/ssh/sshd_config(.mako))."""
+"""Etc files the middleware writes, rendered into the host's real /etc (mw:etc_files/local/users.oath(.mako),
+mw:etc_files/pam.d/, mw:etc_files/local/ssh/sshd_config(.mako))."""
 import base64
 import os
 

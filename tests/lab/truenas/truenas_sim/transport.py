@@ -67,7 +67,7 @@ def _origin(ws):
 class Server:
     def __init__(self, mw):
         self.mw = mw
-        self.http = HttpSurface(mw, lambda origin: Session(origin))
+        self.http = HttpSurface(mw, Session)
 
     def endpoint(self, path):
         path = (path or '/').split('?', 1)[0].rstrip('/')
