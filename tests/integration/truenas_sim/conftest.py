@@ -1,8 +1,16 @@
 """Helpers for the TrueNAS simulator's contract suite: one lab host per profile, reached the ways
 a client reaches a real box (midclt over key SSH, websockets and HTTP on 80/443, real SSH logins).
 
-One lab serves the whole suite: the contract modules (contract_*.py) are collected through
-test_truenas_sim_contract.py, so the module-scoped ``boxes`` fixture starts seven hosts once.
+Each test module is a file of its own, so that pytest-xdist (``--dist loadfile``) spreads them over
+its workers, and names the profiles its lab holds (``LAB_PROFILES``); the module-scoped ``boxes``
+fixture starts that lab once for the module.
+
+Set-up and checks that are not about midclt itself go through one websocket session of root per
+box (``Box.call``), as the middleware's own integration harness calls the API (stable/goldeye
+mw:test/integration/utils/client.py:103-138: one client for the run, logged in with root's password,
+private methods on); ``Box.midclt`` and ``Box.midclt_call`` are the CLI, for the tests about it. A
+midclt call is a new SSH session and a Python start on the box: CPU that the suites running beside
+this one lack.
 """
 import base64
 import contextlib
@@ -37,20 +45,28 @@ def _tls():
 
 
 class Box:
-    def __init__(self, host):
+    def __init__(self, host, state_dir):
         self.host = host
         self.version = host.truenas_version
         self.rank = PROFILES.index(self.version)
         self.password = host.root_password
+        # the lab's folder for ssh masters: `tests/lab/fleet down` ends them with the lab
+        self.control_path = os.path.join(state_dir, 'cp', '%C')
+        self.admin = None
 
-    def ssh(self, command, check=False):
+    def ssh(self, command, check=False, fresh=False):
+        """A command as root over key SSH. The connections share one master (ControlMaster), which
+        outlives sshd reloads and restarts (Debian's ssh.service kills the listener only);
+        ``fresh`` makes a new connection, for checks that a key login still gets in."""
+        mux = (['-o', 'ControlMaster=no', '-o', 'ControlPath=none'] if fresh else
+               ['-o', 'ControlMaster=auto', '-o', 'ControlPersist=60s', '-o', 'ControlPath=' + self.control_path])
         # sshd re-executes itself on a reload or restart that the previous call asked for, and
         # refuses connections for that moment: try again then, and only then.
         for _attempt in range(20):
             res = subprocess.run(
                 ['ssh', '-i', self.host.key, '-o', 'UserKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=no',
-                 '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10',
-                 'root@' + self.host.address, command], capture_output=True, text=True, check=False, timeout=120)
+                 '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10'] + mux +
+                ['root@' + self.host.address, command], capture_output=True, text=True, check=False, timeout=120)
             if not (res.returncode == 255 and 'Connection refused' in res.stderr):
                 break
             time.sleep(0.5)
@@ -62,7 +78,7 @@ class Box:
         quoted = ' '.join("'%s'" % (a if isinstance(a, str) else json.dumps(a)).replace("'", "'\\''") for a in args)
         return self.ssh('midclt call %s%s %s' % ('-job ' if job else '', method, quoted))
 
-    def call(self, method, *args, job=False):
+    def midclt_call(self, method, *args, job=False):
         """midclt's stdout, parsed: JSON, or True/False, or the plain string."""
         r = self.midclt(method, *args, job=job)
         assert r.returncode == 0, '%s on %s: %s' % (method, self.version, r.stderr)
@@ -73,6 +89,21 @@ class Box:
             return json.loads(out)
         except ValueError:
             return out
+
+    def connect_admin(self):
+        """Root's session for ``call``: logged in with the password while 2FA is off (the fixture
+        opens it before any test), it stays logged in when a test turns 2FA on."""
+        rpc = self.ws('/api/current' if self.rank >= 4 else '/websocket', clear=False)
+        if self.rank >= 5:   # the option exists from stable/goldeye (mw:service/core_service.py:702-716)
+            rpc.call('core.set_options', {'private_methods': True})
+        assert rpc.call('auth.login', 'root', self.password) is True
+        self.admin = rpc
+
+    def call(self, method, *args):
+        """A call as root over the admin session: the result, or an AssertionError with the error."""
+        msg = self.admin.raw(method, *args)
+        assert 'error' not in msg, '%s on %s: %s' % (method, self.version, msg['error'])
+        return msg['result']
 
     def read(self, path):
         r = self.ssh('cat %s' % path)
@@ -98,6 +129,15 @@ class Box:
         rpc = self.ws(path, tls=tls)
         assert rpc.call('auth.login', user, password or self.password) is True
         return rpc
+
+    def legacy_login(self, *args):
+        """auth.login(*args) on a legacy connection of its own (the rate limit is not cleared: for
+        a thread beside the test's own calls): its answer."""
+        rpc = self.ws('/websocket', clear=False)
+        try:
+            return rpc.call('auth.login', *args)
+        finally:
+            rpc.close()
 
     def enable_2fa(self, ssh=False, window=1):
         self.call('auth.twofactor.update', {'enabled': True, 'window': window, 'services': {'ssh': ssh}})
@@ -144,7 +184,7 @@ class Box:
 
         def answer(title, instructions, prompts):
             return [code if ('one-time' in p.lower() or 'oath' in p.lower()) else password for p, _echo in prompts]
-        t = paramiko.Transport(socket.create_connection((self.host.address, 22), timeout=20))
+        t = paramiko.Transport(self._sshd_socket())
         try:
             t.start_client(timeout=20)
             t.auth_interactive(user, answer)
@@ -153,6 +193,16 @@ class Box:
             return False
         finally:
             t.close()
+
+    def _sshd_socket(self):
+        """A TCP connection to sshd; refused only while sshd re-executes after a reload or restart
+        that the previous call asked for (as in ``ssh``): try again then."""
+        for _attempt in range(20):
+            try:
+                return socket.create_connection((self.host.address, 22), timeout=20)
+            except ConnectionRefusedError:
+                time.sleep(0.5)
+        return socket.create_connection((self.host.address, 22), timeout=20)
 
 
 class Rpc:
@@ -200,11 +250,19 @@ class Rpc:
 
 
 @pytest.fixture(scope='module')
-def boxes(make_lab):
+def boxes(make_lab, request):
+    """The module's boxes by version: a lab of the profiles its ``LAB_PROFILES`` names."""
+    wanted = request.module.LAB_PROFILES
     name = os.environ.get('FLEET2FA_SIM_LAB')  # a lab already up, for work on the simulator itself
     if name:
         lab = Lab(name)
         lab.refresh()
     else:
-        lab = make_lab(truenas=PROFILES)
-    return {h.truenas_version: Box(h) for h in lab.group('truenas')}
+        lab = make_lab(truenas=wanted)
+    found = {h.truenas_version: Box(h, lab.state_dir) for h in lab.group('truenas') if h.truenas_version in wanted}
+    assert sorted(found) == sorted(wanted), 'lab %s lacks profiles %s' % (lab.name, set(wanted) - set(found))
+    for box in found.values():
+        box.connect_admin()
+    yield found
+    for box in found.values():
+        box.admin.close()

@@ -56,12 +56,15 @@ def _otp_ok_pyotp(mw, username, token):
     return mw.verify_totp(user['secret'], digits, interval, token)
 
 
-def _otp_ok_pam(mw, username, password, token):
-    """stable/26: password and code through /etc/pam.d/truenas; pam_oath refuses a replay."""
+def _otp_ok_pam(sess, username, password, token):
+    """stable/26: password and code through /etc/pam.d/truenas; pam_oath refuses a replay. A
+    refusal answers after libpam's fail delay (no delay of the middleware's own on 26)."""
     def answer(prompt, echo):
         low = prompt.lower()
         return str(token) if ('one-time' in low or 'oath' in low) else password
-    ok, _msg = pam.authenticate('truenas', username, answer)
+    ok, _msg, delay = pam.authenticate('truenas', username, answer)
+    if delay:
+        sess.fail_delay = delay
     return ok
 
 
@@ -274,7 +277,7 @@ def _otp_token(mw, sess, data, pend):
     sess.pending = None
     user = pend['username']
     if mw.profile.otp_via_pam:
-        ok = _otp_ok_pam(mw, user, pend['password'], data['otp_token'])
+        ok = _otp_ok_pam(sess, user, pend['password'], data['otp_token'])
     else:
         ok = _otp_ok_pyotp(mw, user, data['otp_token'])
     if ok:

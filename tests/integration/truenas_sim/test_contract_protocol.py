@@ -1,6 +1,8 @@
 """The wire, as clients written for real boxes meet it first (issue 15, facts 1-5): handshake,
 errors in their real shapes, core.set_options, core.subscribe and job events, private methods,
-HTTP Basic refused while 2FA is on. Collected through test_truenas_sim_contract.py."""
+HTTP Basic refused while 2FA is on; midclt, the public methods of each version and the versioned
+endpoints (``mw:`` = src/middlewared/middlewared/ of github.com/truenas/middleware at the version's
+branch)."""
 import json
 import uuid
 
@@ -8,6 +10,8 @@ import pytest
 import websocket
 
 from conftest import JSONRPC, LEGACY_ONLY, PROFILES, SCALE
+
+LAB_PROFILES = PROFILES
 
 
 @pytest.mark.parametrize('version', PROFILES)
@@ -158,3 +162,61 @@ def test_http_basic_auth_refused_while_2fa_is_on(boxes, version):
     if box.rank <= 5:
         status, text = box.http('GET', '/api/v2.0/auth/twofactor', box.basic())
         assert status == 200 and '"enabled": false' in text
+
+
+PREFIX = {'13.0': 'TrueNAS-13.0-', '22.12': 'TrueNAS-SCALE-22.12', '23.10': 'TrueNAS-SCALE-23.10',
+          '24.10': 'TrueNAS-SCALE-24.10', '25.04': 'TrueNAS-25.04', '25.10': 'TrueNAS-25.10', '26.0': 'TrueNAS-26.0'}
+
+
+@pytest.mark.parametrize('version', PROFILES)
+def test_midclt_answers_with_the_version_and_its_config_fields(boxes, version):
+    box = boxes[version]
+    # a str or an int (a bool too) printed as it is, anything else as JSON (api_client stable/goldeye
+    # truenas_api_client/__init__.py:998-1090)
+    assert box.midclt('system.version').stdout.startswith(PREFIX[version])
+    assert box.midclt('system.ready').stdout == 'True\n'
+    cfg = box.midclt_call('auth.twofactor.config')
+    assert ('secret' in cfg) == (box.rank <= 1)                        # global secret on CORE and 22.12
+    assert ('otp_digits' in cfg and 'interval' in cfg) == (box.rank <= 2)
+    root = box.call('user.query', [['username', '=', 'root']], {'get': True})
+    assert ('twofactor_auth_configured' in root) == (box.rank >= 2)
+    assert ('rootlogin' in box.call('ssh.config')) == (box.rank <= 1)
+
+
+def test_midclt_error_goes_to_stderr_with_a_nonzero_exit(boxes):
+    # the official CLI prints a validation error as "[EINVAL] attribute: message" (exc.py:88-109)
+    r = boxes['24.10'].midclt('auth.twofactor.update', {'otp_digits': 6})
+    assert r.returncode == 1 and r.stdout == ''
+    assert r.stderr.splitlines()[0] == '[EINVAL] auth_twofactor_update.otp_digits: Extra inputs are not permitted'
+    r = boxes['25.10'].midclt('no.such')
+    assert r.returncode == 1 and r.stderr.strip() == 'Method does not exist'
+
+
+@pytest.mark.parametrize('version', PROFILES)
+def test_public_methods_by_version(boxes, version):
+    box = boxes[version]
+    m = box.midclt_call('core.get_methods')  # public methods only (mw:service/core_service.py:247-382)
+    r = box.rank
+    assert ('auth.twofactor.renew_secret' in m) == (r <= 1)
+    assert ('user.renew_2fa_secret' in m) == (r >= 2)
+    assert ('auth.me' in m) == (r >= 1)
+    assert ('auth.login_ex' in m) == (r >= 4)
+    assert ('auth.two_factor_auth' in m) == (r <= 3)
+    assert ('service.control' in m) == (r >= 5)
+    assert m['auth.login']['no_auth_required'] is True and m['auth.twofactor.config']['no_auth_required'] is False
+    if r >= 2:
+        assert ('user.provisioning_uri' in m) == (r <= 3)                 # private from 25.04
+    assert ('service.restart' in m) == (r <= 5)                           # private on 26
+    assert 'datastore.query' not in m
+
+
+@pytest.mark.parametrize('version', ['25.04', '25.10', '26.0'])
+def test_versioned_endpoints_and_port_80(boxes, version):
+    box = boxes[version]
+    for path in ('/api/current', '/api/v25.04.0', '/api/v24.10'):
+        rpc = box.ws(path)
+        assert rpc.call('core.ping') == 'pong'
+        rpc.close()
+    assert box.ws('/api/current', tls=False).call('core.ping') == 'pong'
+    status, text = box.http('GET', '/api/versions')
+    assert status == 200 and ('"v24.10"' in text) == (box.rank == 4)     # goldeye mw:main.py:1302-1306
