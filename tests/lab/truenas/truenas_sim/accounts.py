@@ -1,8 +1,14 @@
-"""The host's real accounts: password checks against /etc/shadow and the SCALE `admin` account."""
+# Copyright: (c) 2026, fleet2fa.nas developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The host's real accounts: password checks against /etc/shadow, the SCALE `admin` account, and
+the accounts user.create / group.create add (the middleware writes them through etc.generate
+user; here passwd, shadow and group are edited in place)."""
 import ctypes
 import ctypes.util
 import hmac
 import os
+import secrets
+import string
 
 _libcrypt = None
 
@@ -46,8 +52,8 @@ def _append(path, line):
 
 
 def ensure_admin(root, uid=950):
-    """SCALE ships a local `admin` (brief 1: "The UI accepts any user", brief 7.7 names admin).
-    Its uid 950 and the copy of root's password hash are [I-sim]: the lab knows root's password
+    """SCALE ships a local `admin` (the SCALE installer; the 23.10 migration alembic/versions/23.10/2023-03-24_22-57_2fa_users.py names it).
+    Its uid 950 and the copy of root's password hash are [sim]: the lab knows root's password
     only, so admin gets the same one."""
     passwd = os.path.join(root, 'etc/passwd')
     if not os.path.exists(passwd):
@@ -72,27 +78,76 @@ def ensure_admin(root, uid=950):
 
 
 def sync_admin_password(root):
-    """Keep admin's hash equal to root's when the lab sets root's password after first start [I-sim]."""
-    shadow = os.path.join(root, 'etc/shadow')
+    """Keep admin's hash equal to root's when the lab sets root's password after first start [sim]."""
     root_hash = shadow_hash(root, 'root')
     admin_hash = shadow_hash(root, 'admin')
     if not root_hash or admin_hash is None or admin_hash == root_hash:
         return
-    with open(shadow) as f:
+    _rewrite(os.path.join(root, 'etc/shadow'),
+             lambda fields: [fields[0], root_hash] + fields[2:] if fields[0] == 'admin' else fields)
+
+
+def hash_password(password):
+    """sha512-crypt, as the middleware's crypted_password writes unixhash."""
+    salt = ''.join(secrets.choice(string.ascii_letters + string.digits) for _char in range(16))
+    return _crypt(password, '$6$' + salt)
+
+
+def _rewrite(path, edit):
+    """Rewrite ``path`` line by line: edit(fields) returns the new fields, or None to drop the
+    line. Mode and owner are kept; the new file replaces the old at once."""
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
         lines = f.read().splitlines()
-    out = []
-    for line in lines:
-        parts = line.split(':')
-        if parts[0] == 'admin':
-            parts[1] = root_hash
-        out.append(':'.join(parts))
-    tmp = shadow + '.sim'
+    out = [':'.join(new) for new in (edit(line.split(':')) for line in lines) if new is not None]
+    st = os.stat(path)
+    tmp = path + '.sim'
     with open(tmp, 'w') as f:
-        f.write('\n'.join(out) + '\n')
-    st = os.stat(shadow)
+        f.write(''.join(line + '\n' for line in out))
     os.chmod(tmp, st.st_mode & 0o7777)
     try:
         os.chown(tmp, st.st_uid, st.st_gid)
     except PermissionError:
         pass
-    os.replace(tmp, shadow)
+    os.replace(tmp, path)
+
+
+def add_unix_user(root, username, uid, gid, gecos, home, password):
+    """A passwd and shadow line (password None: locked, as password_disabled)."""
+    shell = '/bin/bash' if os.path.exists(os.path.join(root, 'bin/bash')) or root == '/' else '/bin/sh'
+    _append(os.path.join(root, 'etc/passwd'), '%s:x:%d:%d:%s:%s:%s' % (username, uid, gid, gecos, home, shell))
+    shadow = os.path.join(root, 'etc/shadow')
+    if os.path.exists(shadow):
+        _append(shadow, '%s:%s:19000:0:99999:7:::' % (username, hash_password(password) if password else '!'))
+
+
+def remove_unix_user(root, username):
+    for name in ('etc/passwd', 'etc/shadow'):
+        _rewrite(os.path.join(root, name), lambda fields: None if fields[0] == username else fields)
+
+
+def set_unix_password(root, username, password):
+    hashed = hash_password(password) if password else '!'
+    _rewrite(os.path.join(root, 'etc/shadow'),
+             lambda fields: [fields[0], hashed] + fields[2:] if fields[0] == username else fields)
+
+
+def add_unix_group(root, name, gid):
+    path = os.path.join(root, 'etc/group')
+    if os.path.exists(path):
+        with open(path) as f:
+            if any(line.split(':', 1)[0] == name for line in f):
+                return
+        _append(path, '%s:x:%d:' % (name, gid))
+
+
+def remove_unix_group(root, name):
+    _rewrite(os.path.join(root, 'etc/group'), lambda fields: None if fields[0] == name else fields)
+
+
+def chown(path, uid, gid):
+    try:
+        os.chown(path, uid, gid)
+    except (PermissionError, FileNotFoundError):
+        pass

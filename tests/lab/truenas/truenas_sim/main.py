@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, fleet2fa.nas developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """middlewared stand-in: `python3 -m truenas_sim.main` (the unit `middlewared.service`)."""
 import argparse
 import asyncio
@@ -10,9 +12,9 @@ import subprocess
 import websockets
 
 from . import load_methods
-from .middleware import Middleware, Session
+from .middleware import Middleware
 from .profiles import get_profile
-from .transport import Server
+from .transport import Server, protocol_for
 
 CONF = '/etc/truenas-sim/version'
 CERT_DIR = '/etc/truenas-sim/ssl'
@@ -29,7 +31,7 @@ def _notify_ready():
 
 
 def ensure_cert(root):
-    """A self-signed certificate made at first start with openssl (issue 5)."""
+    """A self-signed certificate made at first start with openssl (so wss:// works as on a box)."""
     d = root + CERT_DIR
     crt, key = d + '/server.crt', d + '/server.key'
     if not (os.path.exists(crt) and os.path.exists(key)):
@@ -51,21 +53,21 @@ def _addresses():
     return [fields[3].split('/')[0] for fields in (line.split() for line in out.splitlines()) if len(fields) > 3]
 
 
-async def serve(mw, root, tcp_ports):
-    server = Server(mw, lambda uid: Session('unix', local_uid=uid) if uid is not None else Session())
+async def serve(mw, root, tcp_ports, bind=None):
+    server = Server(mw)
     sock_path = root + mw.profile.socket
     os.makedirs(os.path.dirname(sock_path), exist_ok=True)
     if os.path.exists(sock_path):
         os.unlink(sock_path)
-    kw = {'process_request': server.process_request, 'ping_interval': None, 'max_size': 2 ** 22}
+    kw = {'create_protocol': protocol_for(server), 'ping_interval': None, 'max_size': 2 ** 22}
     servers = [await websockets.unix_serve(server.handler, sock_path, **kw)]
-    os.chmod(sock_path, 0o666)  # any local uid may connect; it is that user (brief 5 [V])
+    os.chmod(sock_path, 0o666)  # any local uid may connect (stable/goldeye mw:main.py:1460-1462)
     if tcp_ports:
         crt, key = ensure_cert(root)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(crt, key)
-        servers.append(await websockets.serve(server.handler, None, tcp_ports[1], ssl=ctx, **kw))
-        servers.append(await websockets.serve(server.handler, None, tcp_ports[0], **kw))
+        servers.append(await websockets.serve(server.handler, bind, tcp_ports[1], ssl=ctx, **kw))
+        servers.append(await websockets.serve(server.handler, bind, tcp_ports[0], **kw))
     _notify_ready()
     await asyncio.Future()
 

@@ -1,7 +1,11 @@
-"""ssh.*, service.*, system.*, core.* (brief 4, 5)."""
+# Copyright: (c) 2026, fleet2fa.nas developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ssh.*, service.*, system.*, core.*."""
+import errno
 import time
+import uuid
 
-from .errors import CallError, InvalidParams, is_of_type
+from .errors import CallError, ValidationErrors, is_of_type, type_message
 from .registry import METHODS, method, since
 from .users_view import filter_list
 
@@ -13,31 +17,76 @@ def ping(mw, sess):
     return 'pong'
 
 
-@method('core.set_options', no_auth=True)
+@method('core.set_options', no_auth=True, rate_limit=False)
 def set_options(mw, sess, options):
+    """stable/goldeye mw:service/core_service.py:702-716: legacy_jobs, private_methods and
+    py_exceptions, answered with the three; stable/fangtooth :868-870 knows py_exceptions only, ignores
+    the rest (the model has extra="ignore", mw:api/v25_04_2/core.py:27-36) and answers null."""
     if not isinstance(options, dict):
-        raise InvalidParams([('options', 'Expected an object', 22)])
-    sess.options = options  # accepted and kept; no option changes behaviour here [I-sim]
+        raise ValidationErrors([('options', type_message(dict), 22)])
+    names = ('legacy_jobs', 'private_methods', 'py_exceptions') if mw.profile.set_options_dict else ('py_exceptions',)
+    errs = [('options.%s' % k, type_message(bool), 22) for k in names if k in options
+            and not isinstance(options[k], bool)]
+    if errs:
+        raise ValidationErrors(errs)
+    for k in names:
+        if k in options:
+            setattr(sess, k, options[k])
+    if not mw.profile.set_options_dict:
+        return None
+    return {'legacy_jobs': sess.legacy_jobs, 'private_methods': sess.private_methods,
+            'py_exceptions': sess.py_exceptions}
+
+
+@method('core.subscribe', no_authz=True, present=since('jsonrpc'))
+def subscribe(mw, sess, event):
+    """stable/goldeye mw:service/core_service.py:718-725: authentication needed, an id back;
+    events follow as collection_update notifications."""
+    if not isinstance(event, str):
+        raise ValidationErrors([('event', type_message(str), 22)])
+    if not (sess.credentials.full_admin or event.split(':', 1)[0] in ('core.get_jobs',)):
+        raise CallError('Not authorized', errno.EACCES)   # mw:main.py:928-941 can_subscribe
+    ident = str(uuid.uuid4())
+    sess.subscriptions[ident] = event
+    return ident
+
+
+@method('core.unsubscribe', no_authz=True, present=since('jsonrpc'))
+def unsubscribe(mw, sess, ident):
+    sess.subscriptions.pop(ident, None)
     return None
 
 
-@method('core.get_jobs')
+@method('core.get_jobs', no_authz=True)
 def get_jobs(mw, sess, filters=None, options=None):
-    return filter_list(list(mw.jobs.values()), filters, options)
+    """A non-admin sees its own jobs only (stable/goldeye mw:service/core_service.py:118-147)."""
+    jobs = [j.encode() for j in mw.jobs.jobs.values()
+            if sess.credentials.full_admin or (j.sess and j.sess.username == sess.username)]
+    return filter_list(jobs, filters, options)
 
 
-@method('core.get_methods')
-def get_methods(mw, sess, *args):
-    """Name -> {job, private, removed_in} for this version: the flags the simulator enforces."""
+@method('core.get_methods', no_authz=True)
+def get_methods(mw, sess, service=None, target='WS'):
+    """Public methods only (private ones are skipped, stable/goldeye
+    mw:service/core_service.py:247-382); the keys of each entry as :357-380, schemas left out
+    [sim]. Up to 24.10 it needs no login (stable/bluefin mw:service.py:1777-1781)."""
     out = {}
     for name, m in sorted(METHODS.items()):
-        if m.present(mw.profile):
-            out[name] = {'job': m.job, 'private': m.is_private(mw.profile),
-                         'removed_in': m.removed_in(mw.profile) if m.removed_in else None}
+        if not m.present(mw.profile) or m.is_private(mw.profile):
+            continue
+        if service is not None and name.rsplit('.', 1)[0] != service:
+            continue
+        doc = (m.func.__doc__ or '').strip()
+        out[name] = {'description': doc or None, 'cli_description': doc.split('\n\n')[0].split('.')[0].replace('\n', ' '),
+                     'examples': {}, 'item_method': False, 'no_auth_required': m.no_auth,
+                     'filterable': name.endswith('.query'), 'filterable_schema': None,
+                     'pass_application': True, 'require_websocket': False, 'job': m.job,
+                     'downloadable': False, 'uploadable': False, 'check_pipes': False,
+                     'roles': ['FULL_ADMIN'] + list(m.roles), 'accepts': None, 'returns': None}
     return out
 
 
-# ssh (brief 4 [V])
+# ssh (mw:plugins/ssh.py, mw:plugins/service.py)
 def _ssh_fields(p):
     f = {'bindiface': list, 'tcpport': int, 'passwordauth': bool, 'kerberosauth': bool, 'tcpfwd': bool,
          'compression': bool, 'sftp_log_level': str, 'sftp_log_facility': str, 'weak_ciphers': list,
@@ -59,7 +108,7 @@ def ssh_config(mw, sess):
 @method('ssh.update')
 def ssh_update(mw, sess, data):
     if not isinstance(data, dict):
-        raise InvalidParams([('ssh_update', 'Expected an object', 22)])
+        raise ValidationErrors([('ssh_update', 'Expected an object', 22)])
     fields = _ssh_fields(mw.profile)
     errs = [('ssh_update.%s' % k, 'Field was not expected', 22) for k in data if k not in fields]
     errs += [('ssh_update.%s' % k, 'Expected %s' % fields[k].__name__, 22)
@@ -69,14 +118,14 @@ def ssh_update(mw, sess, data):
     if set(data.get('weak_ciphers') or []) - {'AES128-CBC', 'NONE'}:
         errs.append(('ssh_update.weak_ciphers', 'Invalid choice', 22))
     if errs:
-        raise InvalidParams(errs)
+        raise ValidationErrors(errs)
     cfg = dict(mw.state.get_config('ssh'), **data)
     mw.state.set_config('ssh', cfg)
-    mw.reload_ssh()  # reload if running (service_verb='reload', brief 4 [V])
+    mw.reload_ssh()  # reload if running (service_verb='reload', mw:plugins/ssh.py, mw:plugins/service.py)
     return cfg
 
 
-# service (brief 4 [V])
+# service (mw:plugins/ssh.py, mw:plugins/service.py)
 def _svc(mw):
     s = dict(mw.state.get_config('services')['ssh'])
     s.update(state='RUNNING' if mw.ssh_running() else 'STOPPED', pids=[])
@@ -92,14 +141,14 @@ def service_query(mw, sess, filters=None, options=None):
 def service_update(mw, sess, id_or_name, data):
     s = mw.state.get_config('services')
     if id_or_name not in (1, 'ssh'):
-        raise CallError('Service %r not found' % (id_or_name,), 2, name='ENOENT')
+        raise CallError('Service %r not found' % (id_or_name,), 2)
     if not isinstance(data, dict) or set(data) - {'enable'} or not isinstance(data.get('enable'), bool):
-        raise InvalidParams([('service_update.enable', 'Only {"enable": bool} is accepted', 22)])
+        raise ValidationErrors([('service_update.enable', 'Only {"enable": bool} is accepted', 22)])
     s['ssh']['enable'] = data['enable']
     mw.state.set_config('services', s)
     if data['enable']:
         mw.run(['systemctl', 'enable', 'ssh'])
-    # [I-sim] disabling is recorded only: the lab never lets ssh go off at boot (Ansible's way in)
+    # [sim] disabling is recorded only: the lab never lets ssh go off at boot (Ansible's way in)
     return 1
 
 
@@ -111,7 +160,7 @@ def _legacy(verb):
 
 
 for _verb in ('start', 'stop', 'restart', 'reload'):
-    # <=25.04 public; 25.10 removed_in "v26.04"; 26 private (brief 4 [V])
+    # <=25.04 public; 25.10 removed_in "v26.04"; 26 private (mw:plugins/ssh.py, mw:plugins/service.py)
     method('service.' + _verb, private=since('legacy_service_private'),
            removed_in=lambda p: 'v26.04' if p.service_control else None)(_legacy(_verb))
 
@@ -119,8 +168,8 @@ for _verb in ('start', 'stop', 'restart', 'reload'):
 @method('service.control', present=since('service_control'), job=True)
 def service_control(mw, sess, verb, service, options=None):
     if verb not in ('START', 'STOP', 'RESTART', 'RELOAD'):
-        raise InvalidParams([('verb', 'Invalid choice %r' % (verb,), 22)])
-    return mw.service_verb(verb, service)  # job result: bool (brief 4 [V])
+        raise ValidationErrors([('verb', 'Invalid choice %r' % (verb,), 22)])
+    return mw.service_verb(verb, service)  # job result: bool (mw:plugins/ssh.py, mw:plugins/service.py)
 
 
 # system
@@ -131,7 +180,7 @@ def system_version(mw, sess):
 
 @method('system.version_short')
 def system_version_short(mw, sess):
-    return mw.profile.version_string.rsplit('-', 1)[-1]  # [I-sim]
+    return mw.profile.version_string.rsplit('-', 1)[-1]  # [sim]
 
 
 @method('system.info')

@@ -1,13 +1,19 @@
+# Copyright: (c) 2026, fleet2fa.nas developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """`midclt` for the simulated box: `midclt call [-job] [-q] <method> [args...]`, `midclt ping`.
 
-Output as truenas/api_client's CLI does (read there to check it; not in the brief): an int or str
-result is printed as is (so a bool prints True/False), anything else as JSON; an error prints its
-message (and trace) on stderr and exits 1. Each argument is parsed as JSON and, failing that, taken
-as a string. `-job` waits for a job and prints its result. Remote options (-u/-U/-P/-K) are not
-simulated."""
+Output as truenas/api_client's CLI (stable/goldeye truenas_api_client/__init__.py:998-1090): an
+int or str result is printed as is (so a bool prints True/False), anything else as JSON; an error
+goes to stderr and exits 1: a validation error as its "[ERRNAME] attribute: message" lines
+(exc.py:88-109), another error as its reason, then the trace's "formatted" text and the extra,
+pprinted. Each argument is parsed as JSON and, failing that, taken as a string. `-job` waits for a
+job and prints its result. [sim] Remote options (-u/-U/-P/-K) are not simulated.
+"""
 import argparse
 import asyncio
+import errno
 import json
+import pprint
 import sys
 
 import websockets
@@ -25,9 +31,19 @@ def _arg(text):
 
 
 class Failed(Exception):
-    def __init__(self, err):
-        super().__init__(err.get('reason') or err.get('error'))
-        self.err = err
+    """An error as the official client raises it: (text, trace, extra)."""
+
+    def __init__(self, err, jsonrpc_code=None):
+        validation = jsonrpc_code == -32602 or err.get('type') == 'VALIDATION'
+        if validation:
+            text = '\n'.join('[%s] %s: %s' % (errno.errorcode.get(e[2], 'EUNKNOWN'), e[0] or 'ALL', e[1])
+                             for e in err.get('extra') or [])
+            self.trace, self.extra = None, None
+        else:
+            text = err.get('reason') or err.get('message') or ''
+            self.trace, self.extra = err.get('trace'), err.get('extra')
+        super().__init__(text)
+        self.text = text
 
 
 async def _rpc(ws, jsonrpc, seq, method, params):
@@ -41,12 +57,14 @@ async def _rpc(ws, jsonrpc, seq, method, params):
             continue
         if 'error' in msg:
             err = msg['error']
-            raise Failed(err.get('data', err) if jsonrpc else err)
+            if jsonrpc:
+                raise Failed(err.get('data') or {'message': err.get('message')}, err.get('code'))
+            raise Failed(err)
         return msg.get('result')
 
 
 async def run(args, profile):
-    jsonrpc = profile.jsonrpc  # 25.04+ speak JSON-RPC; older boxes the legacy protocol (brief 5)
+    jsonrpc = profile.jsonrpc  # 25.04+ speak JSON-RPC; older boxes the legacy protocol (mw:main.py)
     uri = 'ws://localhost' + ('/api/current' if jsonrpc else '/websocket')
     async with websockets.unix_connect(args.socket or profile.socket, uri, max_size=2 ** 22) as ws:
         if not jsonrpc:
@@ -58,10 +76,12 @@ async def run(args, profile):
         rv = await _rpc(ws, jsonrpc, 1, args.method, params)
         if args.job:
             if not isinstance(rv, int):
-                raise Failed({'reason': '%s is not a job' % args.method})
+                raise Failed({'reason': '%s is not a job' % args.method})  # [sim] wording
             job = await _rpc(ws, jsonrpc, 2, 'core.get_jobs', [[['id', '=', rv]], {'get': True}])
             if job['state'] != 'SUCCESS':
-                raise Failed({'reason': job.get('error') or 'job %d %s' % (rv, job['state'])})
+                info = job.get('exc_info') or {}
+                raise Failed({'reason': job.get('error'), 'trace': {'formatted': job.get('exception') or ''},
+                              'extra': info.get('extra'), 'type': info.get('type')})  # Job.result, :329-358
             rv = job['result']
         return rv
 
@@ -84,13 +104,15 @@ def main(argv=None):
         rv = asyncio.run(run(args, profile))
     except Failed as e:
         if not args.quiet:
-            err = e.err
-            print(err.get('reason') or err.get('error'), file=sys.stderr)
-            if err.get('extra'):
-                print(json.dumps(err['extra']), file=sys.stderr)
+            if e.text:
+                print(e.text, file=sys.stderr)
+            if e.trace:
+                print(e.trace['formatted'], file=sys.stderr)
+            if e.extra:
+                pprint.pprint(e.extra, stream=sys.stderr)
         return 1
-    except (FileNotFoundError, ConnectionRefusedError) as e:
-        print('Failed to connect to the middleware socket: %s' % e, file=sys.stderr)
+    except (FileNotFoundError, ConnectionRefusedError):
+        print('Failed to run middleware call. Daemon not running?', file=sys.stderr)
         return 1
     if isinstance(rv, (int, str)):
         print(rv)

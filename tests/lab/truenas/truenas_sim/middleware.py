@@ -1,7 +1,16 @@
-"""The dispatcher: sessions, method lookup with the version's presence/privacy/auth rules, jobs,
-and the etc/service side effects every namespace shares."""
+# Copyright: (c) 2026, fleet2fa.nas developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The dispatcher: method lookup with the version's presence rules, authentication and
+authorization, argument binding, jobs, and the etc/service side effects every namespace shares.
+
+The order of the checks is the middleware's (stable/goldeye mw:api/base/server/ws_handler/rpc.py:
+307-403, mw:main.py:875-926): the name is looked up, then the session must be authenticated
+(unless the method needs no authentication) and authorized, then the arguments are validated,
+then the method runs.
+"""
 import inspect
 import os
+import random
 import socket
 import subprocess
 import threading
@@ -9,35 +18,11 @@ import time
 
 import pyotp
 
-from . import accounts, render
-from .errors import CallError, InvalidParams, MethodNotFound, NotAuthenticated
+from . import accounts, accounts_model, render
+from .errors import CallError, MethodNotFound, NotAuthenticated, NotAuthorized, RateLimited, ValidationErrors
+from .jobs import JobStore
 from .registry import METHODS
 from .state import State
-
-
-class Session:
-    def __init__(self, transport='network', local_uid=None):
-        self.transport = transport
-        self.authenticated = False
-        self.username = None
-        self.via = None
-        self.private_allowed = False
-        self.pending = None          # login_ex waiting for OTP_TOKEN (brief 2.4)
-        if local_uid is not None:
-            # brief 5 [V]: a uid-0 connection on the local socket is root with no password and no
-            # OTP; another uid is that user through PAM "unix" without a password. That root may
-            # call private methods is [I-sim] (midclt as root reaches private methods on a box).
-            import pwd
-            try:
-                self.username = pwd.getpwuid(local_uid).pw_name
-            except KeyError:
-                self.username = str(local_uid)
-            self.authenticated = True
-            self.via = 'unix'
-            self.private_allowed = local_uid == 0
-
-    def login(self, username, via):
-        self.authenticated, self.username, self.via, self.pending = True, username, via, None
 
 
 def _default_runner(cmd):
@@ -50,8 +35,16 @@ class Middleware:
         self.profile = profile
         self.state = State(root, profile)
         self.run = runner or _default_runner
-        self.jobs = {}
-        self.lock = threading.Lock()
+        self.sessions = set()          # live connections, for events (mw:main.py register_wsclient)
+        self.jobs = JobStore(profile, self.sessions)
+        self.lock = threading.RLock()
+        self.rate_cache = {}
+        self.aal = 'LEVEL_1'           # auth.set_authenticator_assurance_level (25.04+)
+        self.tokens = {}               # auth.generate_token
+        self.onetime_passwords = {}    # auth.generate_onetime_password (25.04+)
+        self.audit = []                # audit.query (25.04+)
+        self.mocks = {}                # test.set_mock
+        self.mock_role = False         # test.add_mock_role
         self.log = []
 
     # paths and host facts
@@ -66,49 +59,95 @@ class Middleware:
             return socket.gethostname()
 
     # dispatch
-    def call(self, sess, name, params=None):
-        params = [] if params is None else params
-        m = METHODS.get(name)
+    def lookup(self, name):
+        """The method of this version, or MethodNotFound worded as mw:utils/service/call.py:18-34."""
+        m = METHODS.get(name) if isinstance(name, str) else None
         if m is None or not m.present(self.profile):
-            raise MethodNotFound(name)
-        if m.is_private(self.profile) and not sess.private_allowed:
-            # brief 2.3: "25.04+ private". How it shows is [I-sim]: as a method that does not exist.
-            # brief 2.3 says 26 only logs a warning for non-UI connections; the simulator refuses so
-            # that nothing comes to depend on it ("Do not depend on this").
-            raise MethodNotFound(name)
-        if not m.no_auth and not sess.authenticated:
+            name = name if isinstance(name, str) else repr(name)
+            service = name.rsplit('.', 1)[0]
+            known = any(k.rsplit('.', 1)[0] == service and v.present(self.profile) for k, v in METHODS.items())
+            raise MethodNotFound(name, service_exists=known)
+        return m
+
+    def authorize(self, sess, m):
+        """stable/goldeye mw:main.py:875-926: methods that need no authentication are rate limited
+        for unauthenticated TCP peers; the others refuse an unauthenticated session
+        (ENOTAUTHENTICATED), then the credential's roles decide (EACCES)."""
+        if m.no_auth:
+            if not sess.authenticated and m.rate_limit and self.profile.rate_limit:
+                self.rate_limit(sess, m.name)
+            return
+        if not sess.authenticated:
             raise NotAuthenticated()
+        if m.no_authz or sess.credentials.full_admin:
+            return
+        if m.roles and any(sess.credentials.has_role(r) for r in m.roles):
+            return
+        raise NotAuthorized()
+
+    def rate_limit(self, sess, name):
+        """stable/goldeye mw:utils/rate_limit/cache.py:12-105: 20 calls a method and address in 60
+        s, then a sleep of 1-10 s and EBUSY; at most 100 entries, then everyone is refused. Unix
+        peers are never counted. rate.limit.cache_clear empties it."""
+        if sess.origin.is_unix or not sess.origin.address:
+            return
+        key = '%s_##_%s' % (name, sess.origin.address)
+        now = time.monotonic()
+        with self.lock:
+            entry = self.rate_cache.setdefault(key, {'num_times_called': 0, 'last_reset': now})
+            if 60 - (now - entry['last_reset']) <= 0:
+                entry.update(num_times_called=0, last_reset=now)
+            entry['num_times_called'] += 1
+            exceeded = entry['num_times_called'] > 20 or len(self.rate_cache) == 100
+        if exceeded:
+            time.sleep(round(random.uniform(1.0, 10.0), 2))
+            raise RateLimited()
+
+    def fail_delay(self, sess, low=1.0, high=2.0):
+        """The sleep after a refused login (CURRENT_AAL.get_delay_interval(), stable/goldeye
+        mw:utils/auth.py:47-51: min_fail_delay to +1 s; LEVEL_2 and 3 start at 4 s). Taken after the
+        call left the lock, so other sessions go on (wire.Wire._timed)."""
+        sess.fail_delay = random.uniform(low, high)
+
+    def bind(self, m, sess, params):
+        """Arguments against the handler's signature, refused as the API models refuse them
+        (stable/goldeye mw:api/base/handler/accept.py:34-55: "Too many arguments", "Field required")."""
         if not isinstance(params, list):
-            raise InvalidParams([('params', 'params must be a list', 22)])
-        try:
-            inspect.signature(m.func).bind(self, sess, *params)
-        except TypeError as e:
-            raise InvalidParams([(name, 'Invalid arguments: %s' % e, 22)]) from None
+            raise ValidationErrors([('', 'params must be a list', 22)])
+        sig = inspect.signature(m.func)
+        names = [p for p in list(sig.parameters.values())[2:] if p.kind == p.POSITIONAL_OR_KEYWORD]
+        varargs = any(p.kind == p.VAR_POSITIONAL for p in sig.parameters.values())
+        if not varargs and len(params) > len(names):
+            raise ValidationErrors([('', 'Too many arguments (expected %d, found %d)' % (len(names), len(params)), 22)])
+        missing = [p.name for p in names[len(params):] if p.default is p.empty]
+        if missing:
+            raise ValidationErrors([(n, 'Field required', 22) for n in missing])
+
+    def call(self, sess, name, params=None, message_id=None, check_auth=True):
+        """Run ``name`` for ``sess``; the result as the wire sends it (a job id for a job unless
+        the session asked for new-style jobs, stable/goldeye mw:api/base/server/method.py:59-63)."""
+        params = [] if params is None else params
+        m = self.lookup(name)
+        if check_auth:
+            self.authorize(sess, m)
+        self.bind(m, sess, params)
+        mock = self.mocks.get((m.name, repr(params))) or self.mocks.get((m.name, 'None'))
+        if mock is not None:
+            if 'exception' in mock:
+                raise CallError('Exception()', 22)  # the mock raises Exception(): EINVAL, repr
+            return mock['return_value']
         with self.lock:
             if not m.job:
                 return m.func(self, sess, *params)
-            return self._run_job(m, sess, params)
+            job = self.jobs.add(m.name, params, sess, message_id)
+            job.run(lambda: m.func(self, sess, *params))
+        if sess.legacy_jobs:
+            return job.id
+        if job.exc is not None:
+            raise job.exc
+        return job.result
 
-    def _run_job(self, m, sess, params):
-        # Jobs finish before the call returns [I-sim]; the id is returned as the real API does for a
-        # job method, and core.get_jobs (or `midclt call -job`) gives the result.
-        jid = len(self.jobs) + 1
-        job = {'id': jid, 'method': m.name, 'arguments': params, 'state': 'RUNNING', 'result': None,
-               'error': None, 'exception': None, 'exc_info': None,
-               'progress': {'percent': 0, 'description': '', 'extra': None},
-               'time_started': {'$date': int(time.time() * 1000)}, 'time_finished': None}
-        self.jobs[jid] = job
-        try:
-            job['result'] = m.func(self, sess, *params)
-            job['state'] = 'SUCCESS'
-            job['progress']['percent'] = 100
-        except CallError as e:
-            job.update(state='FAILED', error=e.reason,
-                       exc_info={'type': e.error_type or 'CALL_ERROR', 'errno': e.errno, 'extra': e.extra})
-        job['time_finished'] = {'$date': int(time.time() * 1000)}
-        return jid
-
-    # TOTP with pyotp, as 2FA checks do up to 25.10 (brief 2.2, 2.4 [V])
+    # TOTP with pyotp, as 2FA checks do up to 25.10 (truenas/13.0-stable, stable/bluefin mw:plugins/auth.py)
     def totp(self, secret, digits, interval):
         return pyotp.TOTP(secret, digits=digits, interval=interval)
 
@@ -125,7 +164,7 @@ class Middleware:
     def password_ok(self, username, password):
         return accounts.check_password(self.root or '/', username, password)
 
-    # etc generation (brief 2.1 side effects, 3.1-3.4)
+    # etc generation (mw:plugins/auth_/2fa.py; CORE/22.12 mw:plugins/auth.py side effects, 3.1-3.4)
     def render_ssh(self):
         tf, ssh = self.state.get_config('twofactor'), self.state.get_config('ssh')
         users = self.state.users()
@@ -137,7 +176,7 @@ class Middleware:
         except FileNotFoundError:
             original = '@include common-auth\n@include common-account\n@include common-session\n'
         changed |= render.write_if_changed(self.path('/etc/pam.d/sshd'), render.pam_sshd(self.profile, tf, original))
-        if not self.profile.oath_when_enabled:  # users.oath in the `ssh` etc group up to 24.10 [V]
+        if not self.profile.oath_when_enabled:  # users.oath in the `ssh` etc group up to 24.10
             changed |= self.render_oath()
         return changed
 
@@ -147,7 +186,7 @@ class Middleware:
                                        render.users_oath(self.profile, tf, self.state.users()), 0o600)
 
     def render_user(self):
-        if self.profile.oath_when_enabled:  # `user` etc group from 25.04 [V]
+        if self.profile.oath_when_enabled:  # `user` etc group from 25.04
             return self.render_oath()
         return False
 
@@ -162,13 +201,13 @@ class Middleware:
         self.render_user()
         self.render_pam()
 
-    # services: the lab's systemd unit `ssh` is what the middleware service `ssh` drives (brief 4)
+    # services: the lab's systemd unit `ssh` is what the middleware service `ssh` drives (mw:plugins/ssh.py, mw:plugins/service.py)
     def ssh_running(self):
         r = self.run(['systemctl', 'is-active', '--quiet', 'ssh'])
         return r.returncode == 0
 
     def service_verb(self, verb, service):
-        if service == 'user':   # 25.10 service.control RELOAD user regenerates users.oath (brief 2.1)
+        if service == 'user':   # 25.10 service.control RELOAD user regenerates users.oath (mw:plugins/auth_/2fa.py; CORE/22.12 mw:plugins/auth.py)
             self.render_user()
             return True
         if service != 'ssh':
@@ -177,7 +216,7 @@ class Middleware:
         if verb in ('start', 'restart', 'reload'):
             self.render_ssh()
         if verb == 'reload' and not self.ssh_running():
-            return False  # ssh.update reloads only a running service (brief 4 [V])
+            return False  # ssh.update reloads only a running service (mw:plugins/ssh.py, mw:plugins/service.py)
         r = self.run(['systemctl', verb, 'ssh'])
         self.log.append(('systemctl', verb, 'ssh', r.returncode))
         if r.returncode != 0:
@@ -194,11 +233,13 @@ class Middleware:
             os.makedirs(os.path.dirname(orig), mode=0o700, exist_ok=True)
             with open(self.path('/etc/pam.d/sshd')) as src, open(orig, 'w') as dst:
                 dst.write(''.join(line for line in src if 'pam_oath' not in line))
-        self.state.add_user('root', 0, '/root')
+        self.state.add_user('root', 0, '/root', gid=0)
         if self.profile.scale:
             accounts.ensure_admin(self.root or '/')
             accounts.sync_admin_password(self.root or '/')
-            self.state.add_user('admin', 950, '/home/admin')
+            self.state.add_user('admin', 950, '/home/admin', gid=950, full_name='Local Administrator')
+        accounts_model.bootstrap(self)
+        os.makedirs(self.path('/mnt/tank'), exist_ok=True)   # the pool the harness expects
         if self.profile.core:
             os.makedirs(self.path('/usr/local/etc'), exist_ok=True)
         self.render_all()
@@ -210,6 +251,4 @@ class Middleware:
         return user
 
     def is_full_admin(self, sess):
-        # Every account the simulator knows (root, admin) is a full admin; API keys up to 24.10 are
-        # global and act as full admin [I-sim].
-        return sess.via in ('unix', 'api_key') or sess.username in ('root', 'admin')
+        return bool(sess.credentials and sess.credentials.full_admin)

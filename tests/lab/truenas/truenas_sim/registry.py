@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, fleet2fa.nas developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Method table: name -> handler plus the per-version facts the dispatcher enforces."""
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -16,7 +18,10 @@ class Method:
     present: Callable = _always       # profile -> bool: does the version have it?
     private: Callable = None          # profile -> bool: private on this version?
     no_auth: bool = False             # callable before login (auth.login, core.ping, ...)
-    job: bool = False                 # returns a job id (brief 4: service.control is a job [V])
+    no_authz: bool = False            # any authenticated session (authorization_required=False)
+    rate_limit: bool = True           # no_auth methods are rate limited unless they say no
+    roles: tuple = ()                 # roles that may call it besides FULL_ADMIN
+    job: bool = False                 # returns a job id (mw:plugins/ssh.py, mw:plugins/service.py: service.control is a job)
     removed_in: Optional[Callable] = None  # profile -> str|None, shown by core.get_methods
 
     def is_private(self, profile):

@@ -1,6 +1,9 @@
-"""The simulator's database: a small sqlite file on the host (issue 5: "keeps its state in a small
-database on the host"). Areas are JSON documents; the real tables (brief 2.1
-`system_twofactorauthentication`, 2.3 `account_twofactor_user_auth`) are modelled, not copied."""
+# Copyright: (c) 2026, fleet2fa.nas developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The simulator's database: a small sqlite file on the host. Config areas are JSON documents;
+users, groups, privileges and API keys are rows. The middleware's tables
+(system_twofactorauthentication, account_bsdusers, account_bsdgroups, account_privilege,
+account_twofactor_user_auth) are modelled, not copied."""
 import json
 import os
 import sqlite3
@@ -9,12 +12,12 @@ DB_PATH = '/var/db/truenas-sim/state.db'
 
 
 def _defaults(profile):
-    tf = {'id': 1, 'enabled': False, 'window': 0, 'services': {'ssh': False}}  # brief 2.1 defaults [V]
+    tf = {'id': 1, 'enabled': False, 'window': 0, 'services': {'ssh': False}}  # mw:plugins/auth_/2fa.py; CORE/22.12 mw:plugins/auth.py defaults
     if profile.global_digits:
-        tf.update(otp_digits=6, interval=30)                                  # brief 2.1 [V]
+        tf.update(otp_digits=6, interval=30)                                  # mw:plugins/auth_/2fa.py; CORE/22.12 mw:plugins/auth.py
     if profile.global_secret:
-        tf['secret'] = None                                                   # brief 2.2 [V]
-    # ssh.config fields by era (brief 4 [V]); default values are [I-sim] (password auth off so that a
+        tf['secret'] = None                                                   # truenas/13.0-stable, stable/bluefin mw:plugins/auth.py
+    # ssh.config fields by era (mw:plugins/ssh.py, mw:plugins/service.py); default values are [sim] (password auth off so that a
     # fresh box is key-only, as the lab needs).
     ssh = {'id': 1, 'bindiface': [], 'tcpport': 22, 'passwordauth': False, 'kerberosauth': False,
            'tcpfwd': False, 'compression': False, 'sftp_log_level': '', 'sftp_log_facility': '',
@@ -26,7 +29,7 @@ def _defaults(profile):
     if profile.ssh_password_enabled:
         ssh['password_login_groups'] = []
     return {'twofactor': tf, 'ssh': ssh,
-            # [I-sim] the real default is not in the brief; the lab's sshd runs from boot.
+            # [sim] the real default is not in the source; the lab's sshd runs from boot.
             'services': {'ssh': {'id': 1, 'service': 'ssh', 'enable': True}}}
 
 
@@ -40,14 +43,16 @@ class State:
         self.db.executescript(
             'CREATE TABLE IF NOT EXISTS config (name TEXT PRIMARY KEY, data TEXT NOT NULL);'
             'CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, username TEXT UNIQUE, data TEXT NOT NULL);'
-            'CREATE TABLE IF NOT EXISTS api_keys (id INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL);')
+            'CREATE TABLE IF NOT EXISTS api_keys (id INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL);'
+            'CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, id INTEGER NOT NULL, data TEXT NOT NULL,'
+            ' PRIMARY KEY (kind, id));')
         stored = self.get_config('meta')
         if stored is None:
             for name, value in _defaults(profile).items():
                 self.set_config(name, value)
             self.set_config('meta', {'version': profile.version})
         elif stored.get('version') != profile.version:
-            # One box, one version: a database made by another profile would mix eras [I-sim].
+            # One box, one version: a database made by another profile would mix eras [sim].
             raise RuntimeError('state %s was made for TrueNAS %s, not %s'
                                % (path, stored.get('version'), profile.version))
 
@@ -59,13 +64,47 @@ class State:
     def set_config(self, name, value):
         self.db.execute('INSERT OR REPLACE INTO config (name, data) VALUES (?, ?)', (name, json.dumps(value)))
 
-    # users: local accounts the middleware knows, with their 2FA row (brief 2.3 table columns [V])
-    def add_user(self, username, uid, home, builtin=True):
+    # users: local accounts the middleware knows, with their 2FA row (mw:plugins/account_/2fa.py table columns)
+    def add_user(self, username, uid, home, builtin=True, **fields):
+        """A local user and its account_twofactor_user_auth row (secret null, 6 digits, 30 s),
+        inserted with the user (stable/goldeye mw:plugins/account.py:700-712)."""
         if self.get_user(username):
-            return
+            return self.get_user(username)['id']
         data = {'uid': uid, 'home': home, 'builtin': builtin, 'full_name': username,
-                'ssh_password_enabled': False, 'secret': None, 'otp_digits': 6, 'interval': 30}
-        self.db.execute('INSERT INTO users (username, data) VALUES (?, ?)', (username, json.dumps(data)))
+                'ssh_password_enabled': False, 'secret': None, 'otp_digits': 6, 'interval': 30,
+                'twofactor_row': self.next_id('twofactor_rows')}
+        data.update(fields)
+        cur = self.db.execute('INSERT INTO users (username, data) VALUES (?, ?)', (username, json.dumps(data)))
+        return cur.lastrowid
+
+    def delete_user(self, uid):
+        return self.db.execute('DELETE FROM users WHERE id = ?', (uid,)).rowcount
+
+    # generic rows: groups, privileges
+    def next_id(self, kind):
+        meta = self.get_config('seq:' + kind) or {'next': 1}
+        self.set_config('seq:' + kind, {'next': meta['next'] + 1})
+        return meta['next']
+
+    def insert(self, kind, data, row_id=None):
+        row_id = row_id or self.next_id(kind)
+        self.db.execute('INSERT INTO records (kind, id, data) VALUES (?, ?, ?)', (kind, row_id, json.dumps(data)))
+        return row_id
+
+    def rows(self, kind):
+        return [dict(json.loads(d), id=i) for i, d in
+                self.db.execute('SELECT id, data FROM records WHERE kind = ? ORDER BY id', (kind,))]
+
+    def row(self, kind, row_id):
+        r = self.db.execute('SELECT data FROM records WHERE kind = ? AND id = ?', (kind, row_id)).fetchone()
+        return dict(json.loads(r[0]), id=row_id) if r else None
+
+    def update(self, kind, row_id, data):
+        data = {k: v for k, v in data.items() if k != 'id'}
+        self.db.execute('UPDATE records SET data = ? WHERE kind = ? AND id = ?', (json.dumps(data), kind, row_id))
+
+    def delete(self, kind, row_id):
+        return self.db.execute('DELETE FROM records WHERE kind = ? AND id = ?', (kind, row_id)).rowcount
 
     def _row(self, row):
         if not row:
@@ -88,7 +127,7 @@ class State:
         data = {k: v for k, v in user.items() if k not in ('id', 'username')}
         self.db.execute('UPDATE users SET data = ? WHERE id = ?', (json.dumps(data), user['id']))
 
-    # api keys (brief 2.5)
+    # api keys (mw:plugins/api_key.py)
     def add_api_key(self, data):
         cur = self.db.execute('INSERT INTO api_keys (data) VALUES (?)', (json.dumps(data),))
         return cur.lastrowid

@@ -1,125 +1,128 @@
-"""Wire protocols over websockets (brief 5 [V]): the legacy DDP-style `/websocket` on every
-version, JSON-RPC 2.0 at `/api/current` and `/api/v<ver>` from 25.04. The same endpoints are served
-on the local unix socket (what midclt uses) and on TCP 80 / 443 (TLS)."""
+# Copyright: (c) 2026, fleet2fa.nas developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The box's listeners: the local unix socket (what midclt uses) and TCP 80 / 443 (TLS), each
+serving the legacy /websocket on every version, JSON-RPC 2.0 at /api/current and /api/<version>
+from 25.04 (stable/goldeye mw:main.py:279-280, :1433-1444), and plain HTTP (http_surface.py).
+
+websockets' legacy server reads GET requests only; the protocol below also reads the other
+methods (and their bodies), so that REST and /_upload answer as aiohttp would rather than with a
+400 for a POST.
+"""
 import asyncio
-import http
 import json
 import socket
 import struct
-import uuid
 
 from websockets.exceptions import ConnectionClosed
+from websockets.legacy.http import read_headers, read_line
+from websockets.legacy.server import WebSocketServerProtocol
 
-from .errors import CallError
-
-JSONRPC_VERSIONS = ('v25.04.0', 'v25.10.0', 'v26.0.0')
-
-
-def _legacy_error(e):
-    # DDP error object: errno, type, errname, reason, trace, extra (names as in the JSON-RPC data;
-    # the legacy wrapper {"msg": "result", "id", "error"} is [I-sim] beyond the brief's "method ->
-    # result/error").
-    d = e.data()
-    d['type'] = e.error_type
-    return d
+from .http_surface import HttpSurface
+from .session import Origin, Session
+from .wire_jsonrpc import JsonRpcWire
+from .wire_legacy import LegacyWire
 
 
-def _jsonrpc_error(e):
-    messages = {-32601: 'Method not found', -32602: 'Invalid params', -32001: 'Method call error'}
-    return {'code': e.jsonrpc_code, 'message': messages.get(e.jsonrpc_code, 'Method call error'), 'data': e.data()}
+class SimProtocol(WebSocketServerProtocol):
+    """Any HTTP/1.x method; a body read by Content-Length for the plain HTTP surface."""
+
+    http_method = 'GET'
+    http_body = b''
+
+    async def read_http_request(self):
+        line = await read_line(self.reader)
+        try:
+            method, raw_path, _version = line.split(b' ', 2)
+        except ValueError:
+            raise ValueError('invalid HTTP request line') from None
+        headers = await read_headers(self.reader)
+        self.http_method = method.decode('ascii', 'replace')
+        length = int(headers.get('Content-Length') or 0)
+        if self.http_method != 'GET' and length:
+            self.http_body = await self.reader.readexactly(length)
+        self.path = raw_path.decode('ascii', 'surrogateescape')
+        self.request_headers = headers
+        return self.path, headers
+
+    sim = None  # the Server, set by protocol_for()
+
+    async def process_request(self, path, request_headers):
+        return await self.sim.process_request(self, path, request_headers)
 
 
-def peer_uid(ws):
+def protocol_for(server):
+    return type('BoundSimProtocol', (SimProtocol,), {'sim': server})
+
+
+def _origin(ws):
     sock = ws.transport.get_extra_info('socket')
-    if sock is None or sock.family != socket.AF_UNIX:
-        return None
-    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize('3i'))
-    return struct.unpack('3i', creds)[1]
+    if sock is not None and sock.family == socket.AF_UNIX:
+        pid, uid, _gid = struct.unpack('3i', sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                                             struct.calcsize('3i')))
+        return Origin('unix', uid=uid, pid=pid)
+    peer = ws.transport.get_extra_info('peername') or ('', 0)
+    return Origin('tcp', address=peer[0], tls=ws.transport.get_extra_info('sslcontext') is not None)
 
 
 class Server:
-    def __init__(self, mw, session_factory):
+    def __init__(self, mw):
         self.mw = mw
-        self.session_factory = session_factory
+        self.http = HttpSurface(mw, Session)
 
     def endpoint(self, path):
         path = (path or '/').split('?', 1)[0].rstrip('/')
         if path == '/websocket':
             return 'legacy'
-        if self.mw.profile.jsonrpc:
-            if path == '/api/current':
-                return 'jsonrpc'
-            if path.startswith('/api/') and path[5:] in JSONRPC_VERSIONS[:self._known()]:
-                return 'jsonrpc'  # older signatures are not modelled: same as current [I-sim]
+        p = self.mw.profile
+        if p.jsonrpc and path.startswith('/api/') and (path == '/api/current' or path[5:] in p.api_versions):
+            # older API versions answer with the current methods [sim: no per-version models]
+            return 'jsonrpc'
         return None
 
-    def _known(self):
-        return {'25.04': 1, '25.10': 2, '26.0': 3}[self.mw.profile.profile]
-
-    async def process_request(self, path, headers):
-        if self.endpoint(path) is None:
-            return (http.HTTPStatus.NOT_FOUND, [('Content-Type', 'text/plain')], b'Not found\n')
-        return None
-
-    async def _call(self, sess, method, params):
+    async def process_request(self, ws, path, headers):
+        upgrade = 'websocket' in headers.get('Upgrade', '').lower()
+        if ws.http_method == 'GET' and upgrade and self.endpoint(path):
+            return None
         loop = asyncio.get_running_loop()
-        # Calls run in a thread: PAM (26) blocks for its fail delay; the loop keeps answering.
-        return await loop.run_in_executor(None, self.mw.call, sess, method, params)
+        return await loop.run_in_executor(None, self.http.handle, ws.http_method, path, headers, ws.http_body,
+                                          _origin(ws))
 
     async def handler(self, ws, path=None):
         path = path if path is not None else ws.path
         kind = self.endpoint(path)
-        sess = self.session_factory(peer_uid(ws))
+        sess = Session(_origin(ws))
+        queue = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+
+        def send(message):
+            loop.call_soon_threadsafe(queue.put_nowait, json.dumps(message))
+
+        wire = (LegacyWire if kind == 'legacy' else JsonRpcWire)(self.mw, sess, send)
+        writer = asyncio.ensure_future(self._writer(ws, queue))
+        self.mw.sessions.add(sess)
         try:
-            if kind == 'legacy':
-                await self._legacy(ws, sess)
-            elif kind == 'jsonrpc':
-                await self._jsonrpc(ws, sess)
+            async for raw in ws:
+                if not isinstance(raw, str):
+                    # aiohttp closes a binary frame with UNSUPPORTED_DATA (1003), stable/goldeye
+                    # mw:api/base/server/ws_handler/rpc.py:225-230
+                    await ws.close(1003, 'Invalid websocket message type: <WSMsgType.BINARY: 2>')
+                    break
+                if await wire.on_message(raw) == 'close':
+                    await ws.close(1007, 'Invalid message')
+                    break
         except ConnectionClosed:
             pass  # a client that goes without a close frame (midclt, tests) is not an error
+        finally:
+            self.mw.sessions.discard(sess)
+            sess.push = None
+            for task in list(wire.tasks):
+                task.cancel()
+            writer.cancel()
 
-    async def _legacy(self, ws, sess):
-        connected = False
-        async for raw in ws:
-            try:
-                msg = json.loads(raw)
-            except ValueError:
-                continue
-            kind = msg.get('msg')
-            if kind == 'connect':
-                connected = True
-                await ws.send(json.dumps({'msg': 'connected', 'session': str(uuid.uuid4())}))
-            elif kind == 'ping':
-                await ws.send(json.dumps({'msg': 'pong', 'id': msg.get('id')}))
-            elif kind == 'method':
-                if not connected:
-                    await ws.send(json.dumps({'msg': 'failed', 'version': '1'}))  # [I-sim]
-                    continue
-                out = {'msg': 'result', 'id': msg.get('id')}
-                try:
-                    out['result'] = await self._call(sess, msg.get('method'), msg.get('params', []))
-                except CallError as e:
-                    out['error'] = _legacy_error(e)
-                await ws.send(json.dumps(out))
-            elif kind in ('sub', 'unsub'):
-                await ws.send(json.dumps({'msg': 'nosub', 'id': msg.get('id')}))  # no events [I-sim]
-
-    async def _jsonrpc(self, ws, sess):
-        async for raw in ws:
-            try:
-                msg = json.loads(raw)
-            except ValueError:
-                await ws.send(json.dumps({'jsonrpc': '2.0', 'id': None,
-                                          'error': {'code': -32700, 'message': 'Parse error'}}))
-                continue
-            if not isinstance(msg, dict) or msg.get('jsonrpc') != '2.0' or not isinstance(msg.get('method'), str):
-                await ws.send(json.dumps({'jsonrpc': '2.0', 'id': msg.get('id') if isinstance(msg, dict) else None,
-                                          'error': {'code': -32600, 'message': 'Invalid Request'}}))
-                continue
-            out = {'jsonrpc': '2.0', 'id': msg.get('id')}
-            try:
-                out['result'] = await self._call(sess, msg['method'], msg.get('params', []))
-            except CallError as e:
-                out['error'] = _jsonrpc_error(e)
-            if 'id' in msg:  # a notification gets no answer (JSON-RPC 2.0)
-                await ws.send(json.dumps(out))
+    @staticmethod
+    async def _writer(ws, queue):
+        try:
+            while True:
+                await ws.send(await queue.get())
+        except (ConnectionClosed, asyncio.CancelledError):
+            pass
