@@ -9,22 +9,14 @@ from __future__ import annotations
 
 import time
 
-from ansible.errors import AnsibleError
-from ansible.plugins.action import ActionBase
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import HostModuleAction
 
-MODULE = "fleet2fa.nas.preflight"
 PASSWORD_VARS = ("ansible_password", "ansible_ssh_pass", "ansible_ssh_password")
 KEY_CONNECTIONS = ("ssh", "ansible.builtin.ssh", "paramiko", "paramiko_ssh", "ansible.builtin.paramiko_ssh")
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-
-    def _connection_option(self, name):
-        try:
-            return self._connection.get_option(name)
-        except (AttributeError, KeyError, AnsibleError):
-            return None
+class ActionModule(HostModuleAction):
+    MODULE = "fleet2fa.nas.preflight"
 
     def connection_problems(self, task_vars, allow_password):
         """Why the automation access is not key-only (empty when it is)."""
@@ -34,7 +26,7 @@ class ActionModule(ActionBase):
             problems.append("Ansible reaches this host with the %s connection; the rollout needs ssh with a key" % transport)
         if not allow_password:
             given = [name for name in PASSWORD_VARS if task_vars.get(name)]
-            if self._connection_option("password") and not given:
+            if self.connection_option("password") and not given:
                 given = ["the connection's password option"]
             if given:
                 problems.append("Ansible logs in with a password (%s): once the OTP is asked that login stops "
@@ -45,10 +37,10 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
         del tmp
-        args = dict(self._task.args)
+        args = self.module_args()
         problems = self.connection_problems(task_vars, bool(args.get("allow_password_connection")))
         before = time.time()
-        inner = self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars)
+        inner = self.execute(args, task_vars)
         after = time.time()
         if inner.get("failed") or inner.get("unreachable"):
             return dict(result, **inner)

@@ -8,43 +8,27 @@ fails naming the host and the reason. The password and the secrets stay out of t
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleError
-from ansible.plugins.action import ActionBase
-
-from ansible_collections.fleet2fa.nas.plugins.module_utils import deps, totp
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.login_prover import LoginProver, ProofError, key_for
-
-MODULE = "fleet2fa.nas.sshd_otp"
+from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
+from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import HostModuleAction
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._ssh_prover import LoginProver, ProofError, key_for
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-
-    def _option(self, name, task_vars, default=None):
-        try:
-            value = self._connection.get_option(name)
-        except (AttributeError, KeyError, AnsibleError):
-            value = None
-        return value if value not in (None, "") else default
-
-    def _address(self, task_vars):
-        host = self._option("host", task_vars) or task_vars.get("ansible_host") or task_vars.get("inventory_hostname")
-        port = self._option("port", task_vars) or task_vars.get("ansible_port") or 22
-        return self._templar.template(host), int(self._templar.template(port))
-
-    def _call(self, args, task_vars):
-        return self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars)
+class ActionModule(HostModuleAction):
+    MODULE = "fleet2fa.nas.sshd_otp"
+    ACTION_ONLY = ("verify_password", "verify_timeout", "verify")
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
-        args = dict(self._task.args)
-        password = args.pop("verify_password", None)
-        args.pop("verify_timeout", None)
-        verify_always = args.pop("verify", "on_change") == "always"
+        raw_args = dict(self._task.args)
+        password = raw_args.get("verify_password")
+        verify_always = raw_args.get("verify", "on_change") == "always"
+        args = self.module_args()
         if not args.get("automation_user"):
-            args["automation_user"] = self._option("remote_user", task_vars) or self._play_context.remote_user or task_vars.get("ansible_user")
-        inner = self._call(args, task_vars)
+            args["automation_user"] = self.connection_option("remote_user") or self._play_context.remote_user \
+                or task_vars.get("ansible_user")
+        inner = self.execute(args, task_vars)
         result.update(inner)
         handle = result.pop("rollback_handle", None)
         result.pop("last_used", None)
@@ -54,11 +38,11 @@ class ActionModule(ActionBase):
         want_proof = state == "present" and password and not self._task.check_mode and (handle or verify_always)
         if not want_proof:
             if handle:
-                self._call(dict(args, rollback="discard", rollback_handle=handle), task_vars)
+                self.discard(args, handle, task_vars)
             if state == "present" and not password:
                 result["proof"] = {"skipped": "verify_password was not given"}
             return result
-        host, port = self._address(task_vars)
+        host, port = self.ssh_target(task_vars)
         try:
             users = args.get("users") or []
             user = args.get("verify_user") or users[0]["name"]
@@ -68,13 +52,13 @@ class ActionModule(ActionBase):
             if key is None:
                 raise ProofError("verify_user %s is not one of users" % user)
             prover = LoginProver(host, port, user, password, key, int(args.get("window", 3)),
-                                 int(self._task.args.get("verify_timeout", 15)))
+                                 int(raw_args.get("verify_timeout", 15)))
             result["proof"] = prover.prove(last_used=(inner.get("last_used") or {}).get(user))
             result["proven"] = True
-        except (ProofError, deps.MissingLibraryError, totp.TotpError) as exc:
+        except Fleet2faError as exc:
             reason = str(exc)
             if handle:
-                back = self._call(dict(args, rollback="restore", rollback_handle=handle), task_vars)
+                back = self.restore(args, handle, task_vars)
                 if back.get("failed"):
                     reason += "; the rollback failed too: %s" % back.get("msg")
                 else:
@@ -84,5 +68,5 @@ class ActionModule(ActionBase):
                           % (task_vars.get("inventory_hostname", host), host, port, reason))
             return result
         if handle:
-            self._call(dict(args, rollback="discard", rollback_handle=handle), task_vars)
+            self.discard(args, handle, task_vars)
         return result

@@ -19,7 +19,7 @@ import os
 import tempfile
 import time
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils import totp
+from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
 
 LOCK_SUFFIX = ".lock"
 

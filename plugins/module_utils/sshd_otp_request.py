@@ -12,7 +12,7 @@ import os
 import pwd
 import re
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils import totp
+from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
 
 AUTH_MODES = ("password_otp", "key_and_otp")
 # Characters that would change a users.oath line or a ``Match User`` pattern.

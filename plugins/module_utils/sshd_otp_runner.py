@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils import totp
+from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
 from ansible_collections.fleet2fa.nas.plugins.module_utils.file_backup import BackupError
 from ansible_collections.fleet2fa.nas.plugins.module_utils.oath_users import OathUsersError
 from ansible_collections.fleet2fa.nas.plugins.module_utils.sshd_otp_host import HostError, RolledBack, SshdOtpHost

@@ -12,7 +12,7 @@ Errors are those of ``truenas_errors``; their messages name the host and the ver
 
 from __future__ import annotations
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import TotpError
+from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import TotpError
 from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_errors import (
     CapabilityError,
     MiddlewareError,
@@ -137,7 +137,7 @@ def module_client(module):
             module.fail_json(msg="midclt was not found on %s: transport=midclt runs on the TrueNAS box itself "
                                  "(did the task run on the controller?)" % _hostname())
         return MiddlewareClient(MidcltTransport(module.run_command, midclt, _hostname()))
-    from ansible_collections.fleet2fa.nas.plugins.module_utils import deps
+    from ansible_collections.fleet2fa.nas.plugins.module_utils import _deps as deps
 
     deps.validate(module, "websocket-client")
     transport = WebsocketTransport(params["api_url"], params["api_validate_certs"], params["api_ca_path"],

@@ -22,7 +22,7 @@ import ssl
 import time
 import uuid
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils import deps
+from ansible_collections.fleet2fa.nas.plugins.module_utils import _deps as deps
 from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_errors import (
     AuthenticationError,
     ConnectionLostError,

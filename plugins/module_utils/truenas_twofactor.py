@@ -5,22 +5,29 @@
 ``build_twofactor_update`` and ``plan_user_secret`` decide from what the box reported and the
 version's ``Capabilities``; ``ensure_global`` and ``ensure_user_secret`` read the box, call them and
 apply. Results and diffs carry metadata only: never the secret, never the provisioning URI, except
-``PRIVATE_URI_KEY``, which the action plugin removes before anything is displayed.
+the sealed one under ``_sealed.SEALED_KEY``, which the action plugin opens and removes.
 """
 
 from __future__ import annotations
 
-import binascii
-
+from ansible_collections.fleet2fa.nas.plugins.module_utils import _escrow_spec
+from ansible_collections.fleet2fa.nas.plugins.module_utils._sealed import SEALED_KEY, SealError, seal
+from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import DEFAULT_DIGITS, DEFAULT_PERIOD, DIGITS_CHOICES, PERIOD_CHOICES
+from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_client import CONNECTION_ARGSPEC
 from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_errors import CapabilityError
 
-# The result key that carries the provisioning URI, sealed, from the module to the action plugin.
-PRIVATE_URI_KEY = "_fleet2fa_sealed_uri"
-# Bytes of the one-time pad the action plugin hands the module (an otpauth URI is ~150 bytes).
-PAD_BYTES = 1024
-
-DEFAULT_DIGITS = 6
-DEFAULT_INTERVAL = 30
+# The options of fleet2fa.nas.truenas_user_2fa, which its action plugin checks too. The escrow option is
+# the action's; the module accepts it so that one task carries both.
+USER_SECRET_ARGSPEC = dict(
+    user=dict(type="str", required=True),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    regenerate=dict(type="str", choices=["never", "always"], default="never"),
+    otp_digits=dict(type="int", choices=list(DIGITS_CHOICES)),
+    interval=dict(type="int", choices=list(PERIOD_CHOICES)),
+    secret_escrowed=dict(type="bool", default=False),
+    transfer_pad=dict(type="str", no_log=True),
+    **dict(CONNECTION_ARGSPEC, **_escrow_spec.ARGSPEC)
+)
 
 
 def public_twofactor_config(caps, config):
@@ -142,36 +149,12 @@ def plan_user_secret(caps, where, user, state, regenerate, has_secret, escrowed,
         "(devices enrolled with the old secret stop working)" % caps.profile)
 
 
-def seal_uri(uri, pad_hex):
-    """The URI XORed with a one-time pad, in hex.
-
-    The module's raw stdout is printed by the ssh connection plugin at -vvvv, and the module runs
-    with no_log only as far as Ansible's own display goes; a pad the action plugin made for this
-    one call (sent as a no_log argument) keeps the secret out of that stream.
-    """
-    try:
-        pad = binascii.unhexlify(pad_hex or "")
-    except (TypeError, ValueError, binascii.Error):
-        raise ValueError("the transfer pad is not hex") from None
-    data = uri.encode("utf-8")
-    if len(data) > len(pad):
-        raise ValueError("the provisioning URI is longer than the transfer pad (%d > %d bytes)" % (len(data), len(pad)))
-    return binascii.hexlify(bytes(a ^ b for a, b in zip(data, pad))).decode("ascii")
-
-
-def open_sealed_uri(sealed_hex, pad_hex):
-    """The inverse of ``seal_uri``."""
-    sealed = binascii.unhexlify(sealed_hex)
-    pad = binascii.unhexlify(pad_hex)
-    return bytes(a ^ b for a, b in zip(sealed, pad)).decode("utf-8")
-
-
 def renew_params(caps, user, otp_digits=None, interval=None):
     """(method, params) that make a new secret on this version."""
     if caps.global_secret:
         return "auth.twofactor.renew_secret", ()
     if caps.per_user_settings:
-        options = {"otp_digits": otp_digits or DEFAULT_DIGITS, "interval": interval or DEFAULT_INTERVAL}
+        options = {"otp_digits": otp_digits or DEFAULT_DIGITS, "interval": interval or DEFAULT_PERIOD}
         return "user.renew_2fa_secret", (user, options)
     return "user.renew_2fa_secret", (user,)
 
@@ -233,8 +216,8 @@ def ensure_user_secret(client, check_mode, user, state="present", regenerate="ne
         if not isinstance(uri, str) or not uri.startswith("otpauth://"):
             raise CapabilityError(client.where, "the box did not return a provisioning URI for %s" % user)
         try:
-            result[PRIVATE_URI_KEY] = seal_uri(uri, transfer_pad)
-        except ValueError as exc:
+            result[SEALED_KEY] = seal(uri, transfer_pad)
+        except SealError as exc:
             raise CapabilityError(client.where, "cannot hand the new secret of %s to the escrow" % user,
                                   "%s; run the task through the collection's action plugin" % exc) from None
     return result

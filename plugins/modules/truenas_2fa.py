@@ -42,6 +42,7 @@ options:
     choices: [30, 60]
 extends_documentation_fragment:
   - fleet2fa.nas.attributes
+  - fleet2fa.nas.attributes.ACTIONGROUP_TRUENAS
   - fleet2fa.nas.truenas
 attributes:
   check_mode:

@@ -44,6 +44,7 @@ options:
     default: reload
 extends_documentation_fragment:
   - fleet2fa.nas.attributes
+  - fleet2fa.nas.attributes.ACTIONGROUP_TRUENAS
   - fleet2fa.nas.truenas
 attributes:
   check_mode:

@@ -13,7 +13,7 @@ import yaml
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils import oath_users, pam_stack, sshd_config
 from ansible_collections.fleet2fa.nas.plugins.module_utils.oath_users import OathUsersFile, OathUsersError
-from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import TotpKey
+from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import TotpKey
 
 with open(os.path.join(os.path.dirname(__file__), "sshd_otp_cases.yml")) as cases_file:
     CASES = yaml.safe_load(cases_file)

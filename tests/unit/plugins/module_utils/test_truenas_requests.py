@@ -9,11 +9,9 @@ import pytest
 from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_client import MiddlewareClient
 from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_errors import CapabilityError
 from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_ssh_service import plan_ssh
+from ansible_collections.fleet2fa.nas.plugins.module_utils._sealed import SEALED_KEY, seal, unseal
 from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_twofactor import (
-    PRIVATE_URI_KEY,
     build_twofactor_update,
-    open_sealed_uri,
-    seal_uri,
     ensure_global,
     ensure_user_secret,
     plan_user_secret,
@@ -172,7 +170,7 @@ def test_23_10_user_renewal_sends_no_options_and_reads_the_uri_after():
     result = ensure_user_secret(c, False, "root", otp_digits=6, interval=30, transfer_pad=PAD)
     assert ("user.renew_2fa_secret", ["root"]) in c.transport.calls
     assert c.transport.methods()[-1] == "user.provisioning_uri"
-    assert open_sealed_uri(result[PRIVATE_URI_KEY], PAD) == URI and result["new_secret"] is True
+    assert unseal(result[SEALED_KEY], PAD) == URI and result["new_secret"] is True
 
 
 def test_25_04_takes_the_uri_from_the_renewal_answer():
@@ -181,8 +179,8 @@ def test_25_04_takes_the_uri_from_the_renewal_answer():
                user__renew_2fa_secret={"id": 1, "twofactor_config": {"provisioning_uri": URI}})
     result = ensure_user_secret(c, False, "root", transfer_pad=PAD)
     assert "user.provisioning_uri" not in c.transport.methods()
-    assert open_sealed_uri(result[PRIVATE_URI_KEY], PAD) == URI
-    assert "SECRET" not in result[PRIVATE_URI_KEY] and URI not in repr(result)
+    assert unseal(result[SEALED_KEY], PAD) == URI
+    assert "SECRET" not in result[SEALED_KEY] and URI not in repr(result)
 
 
 def test_without_a_transfer_pad_the_uri_is_not_returned_at_all():
@@ -195,16 +193,16 @@ def test_without_a_transfer_pad_the_uri_is_not_returned_at_all():
 
 
 def test_sealing_round_trips_and_refuses_a_short_pad():
-    assert open_sealed_uri(seal_uri(URI, PAD), PAD) == URI
+    assert unseal(seal(URI, PAD), PAD) == URI
     with pytest.raises(ValueError, match="longer than the transfer pad"):
-        seal_uri(URI, "00" * 8)
+        seal(URI, "00" * 8)
 
 
 def test_check_mode_calls_nothing_that_writes():
     c = client("25.10", auth__twofactor__config=GLOBAL_24,
                user__query=[{"id": 1, "username": "root", "twofactor_auth_configured": False}])
     result = ensure_user_secret(c, True, "root")
-    assert result["changed"] is True and PRIVATE_URI_KEY not in result
+    assert result["changed"] is True and SEALED_KEY not in result
     # Reads only: the version and the user (per-user versions need no global settings for this).
     assert c.transport.methods() == ["system.version", "user.query"]
 
@@ -256,10 +254,10 @@ def test_reading_a_secret_the_escrow_lacks_counts_as_a_change_even_in_check_mode
 
 
 def test_module_accepts_exactly_the_escrow_options_the_action_plugin_takes():
-    from ansible_collections.fleet2fa.nas.plugins.modules import truenas_user_2fa
-    from ansible_collections.fleet2fa.nas.plugins.plugin_utils.controller import ESCROW_ARGSPEC
+    from ansible_collections.fleet2fa.nas.plugins.module_utils import _escrow_spec
+    from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_twofactor import USER_SECRET_ARGSPEC
 
-    assert truenas_user_2fa.ESCROW_OPTIONS == ESCROW_ARGSPEC
+    assert USER_SECRET_ARGSPEC["escrow"] == _escrow_spec.ARGSPEC["escrow"]
 
 
 def test_23_10_reads_the_global_digits_only_to_compare_them_and_refuses_a_difference():

@@ -1,6 +1,8 @@
 # Copyright: (c) 2026, fleet2fa.nas developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Google Authenticator transfer codes: ``otpauth-migration://offline?data=<base64 MigrationPayload>``.
+"""Google Authenticator transfer codes, ``otpauth-migration://offline?data=<base64 MigrationPayload>``.
+
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
 
 The payload is a protocol buffers message with a handful of fields, so it is written here with the
 wire format directly (varints and length-delimited fields) instead of pulling in the ``protobuf``
@@ -27,6 +29,8 @@ import base64
 import hashlib
 import urllib.parse
 
+from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
+
 SCHEME = "otpauth-migration://offline?data="
 MAX_BATCH = 10
 VERSION = 1
@@ -38,7 +42,7 @@ _VARINT = 0
 _LENGTH_DELIMITED = 2
 
 
-class MigrationError(ValueError):
+class MigrationError(Fleet2faError, ValueError):
     """A key that the transfer format cannot carry; the message never contains the secret."""
 
 

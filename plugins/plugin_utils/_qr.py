@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """QR files of otpauth URIs: ``<qr_dir>/<host>/<user>.png`` and ``.svg``.
 
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
 Rendering is deterministic (pypng and qrcode's SVG writer put no time or random id into the bytes),
 so a file is rewritten only when its bytes would change, and a second run leaves mtimes alone.
 Files are 0600 in 0700 folders and are written through a temporary file and ``os.replace``.
@@ -12,9 +14,9 @@ from __future__ import annotations
 import io
 import os
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils import deps
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import EscrowError, check_name
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.files import FileWriteError, atomic_write
+from ansible_collections.fleet2fa.nas.plugins.module_utils import _deps as deps
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowError, check_name
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._files import FileWriteError, atomic_write
 
 with deps.declare("qrcode", reason="to draw QR codes"):
     import qrcode
@@ -31,7 +33,7 @@ class QrFiles:
 
     def __init__(self, qr_dir):
         if not qr_dir:
-            raise EscrowError("qr_dir is required")
+            raise FileWriteError("qr_dir is required")
         self.qr_dir = os.path.abspath(os.path.expanduser(qr_dir))
 
     def paths(self, host, user):
@@ -67,12 +69,12 @@ class QrFiles:
         """Fail before writing anything if qr_dir or the host folder cannot take files."""
         for path in (self.qr_dir, folder):
             if os.path.lexists(path) and not os.path.isdir(path):
-                raise EscrowError("%s exists and is not a directory; nothing was written" % path)
+                raise FileWriteError("%s exists and is not a directory; nothing was written" % path)
         existing = folder if os.path.isdir(folder) else self.qr_dir
         while not os.path.isdir(existing):
             existing = os.path.dirname(existing)
         if not os.access(existing, os.W_OK | os.X_OK):
-            raise EscrowError("%s is not writable; nothing was written" % existing)
+            raise FileWriteError("%s is not writable; nothing was written" % existing)
 
     def changes(self, host, user, uri):
         """The paths whose content differs from what ``uri`` renders to, and the rendered bytes."""
@@ -87,7 +89,7 @@ class QrFiles:
             except FileNotFoundError:
                 same = False
             except OSError as exc:
-                raise EscrowError("cannot read %s: %s" % (path, exc.strerror)) from None
+                raise FileWriteError("cannot read %s: %s" % (path, exc.strerror)) from None
             if not same:
                 differing.append(path)
         return differing, {paths[ext]: data for ext, data in rendered.items()}
@@ -104,18 +106,11 @@ class QrFiles:
             try:
                 os.makedirs(path, mode=0o700, exist_ok=True)
             except OSError as exc:
-                raise EscrowError("cannot create %s: %s; nothing was written" % (path, exc.strerror)) from None
+                raise FileWriteError("cannot create %s: %s; nothing was written" % (path, exc.strerror)) from None
         os.chmod(folder, 0o700)
         for path in differing:
-            self._atomic_write(path, rendered[path])
+            atomic_write(path, rendered[path])
         return differing
-
-    @staticmethod
-    def _atomic_write(path, data):
-        try:
-            atomic_write(path, data)
-        except FileWriteError as exc:
-            raise EscrowError(str(exc)) from None
 
     @classmethod
     def draw_on_terminal(cls, uri, title, tty="/dev/tty"):

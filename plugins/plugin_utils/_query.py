@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """JMESPath over fleet data, with two date functions: ``age_days(ts)`` and ``now()``.
 
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
 Dates in the escrow and the report are ISO 8601 UTC strings (``2026-11-28T17:09:08Z``); JMESPath has
 no date arithmetic, so ``age_days`` turns one into whole days since then, and the report also
 carries precomputed ``age_days`` fields. Input is made plain JSON types first: jmespath checks
@@ -12,34 +14,18 @@ from __future__ import annotations
 
 import datetime
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils import deps
+from ansible_collections.fleet2fa.nas.plugins.module_utils import _deps as deps
+from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._common import parse_timestamp, plain, utcnow
 
 with deps.declare("jmespath", reason="to evaluate JMESPath expressions"):
     import jmespath
     import jmespath.exceptions
     import jmespath.functions
 
-TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
-
-class QueryError(Exception):
+class QueryError(Fleet2faError):
     """A bad expression or a failed evaluation; the message names the expression."""
-
-
-def parse_timestamp(value):
-    """A timezone-aware datetime of an ISO 8601 UTC timestamp, or None when it is not one."""
-    if not isinstance(value, str) or not value:
-        return None
-    text = value.strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        stamp = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=datetime.timezone.utc)
-    return stamp
 
 
 def age_days(value, now=None):
@@ -51,27 +37,6 @@ def age_days(value, now=None):
     return (now - stamp).days
 
 
-def now_timestamp(now=None):
-    return (now or datetime.datetime.now(datetime.timezone.utc)).strftime(TIMESTAMP_FORMAT)
-
-
-def plain(value):
-    """Plain JSON types, recursively; anything else becomes its string."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if hasattr(value, "items") and callable(value.items):
-        return {str(k): plain(v) for k, v in value.items()}
-    return str(value)
-
-
 if not deps.missing("jmespath"):
 
     class _FleetFunctions(jmespath.functions.Functions):
@@ -81,7 +46,7 @@ if not deps.missing("jmespath"):
 
         @jmespath.functions.signature()
         def _func_now(self):
-            return now_timestamp()
+            return utcnow()
 
     _OPTIONS = jmespath.Options(custom_functions=_FleetFunctions())
 
@@ -103,9 +68,9 @@ def compile_expression(expression):
         raise QueryError("invalid JMESPath expression %r: %s" % (expression, exc)) from None
 
 
-def search(expression, data):
-    """Evaluate ``expression`` over ``data``; QueryError on a bad expression or a failed evaluation."""
-    compiled = compile_expression(expression)
+def search(expression, data, compiled=None):
+    """Evaluate ``expression`` (or its ``compiled`` form) over ``data``; QueryError on a bad expression or a failed evaluation."""
+    compiled = compiled or compile_expression(expression)
     try:
         return compiled.search(plain(data), options=_OPTIONS)
     except jmespath.exceptions.JMESPathError as exc:

@@ -2,7 +2,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The TOTP model shared by host modules and controller plugins.
 
-What we offer is what pam_oath and TrueNAS 26 both accept (DESIGN.md, "Supported matrix"):
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
+What we offer is what pam_oath and TrueNAS 26 both accept (docs/linux-sshd.md, "What is offered"):
 SHA1, 6 to 8 digits, a 30 or 60 second period. Validation and the base32/hex conversion need only
 the standard library, so host modules can use them on any target; codes and otpauth URIs come from
 pyotp, which is only needed where codes are made or checked (the controller).
@@ -19,7 +21,8 @@ import hashlib
 import re
 import time
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils import deps
+from ansible_collections.fleet2fa.nas.plugins.module_utils import _deps as deps
+from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
 
 with deps.declare("pyotp", reason="to compute and check one-time codes"):
     import pyotp
@@ -38,7 +41,7 @@ _HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
 _SEPARATORS_RE = re.compile(r"[\s-]+")
 
 
-class TotpError(ValueError):
+class TotpError(Fleet2faError, ValueError):
     """Bad TOTP parameters. The message names the option and the problem, never the value."""
 
 

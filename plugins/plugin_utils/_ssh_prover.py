@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Prove from the controller that a host really takes password + one-time code over SSH.
 
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
 pam_oath asks in two keyboard-interactive rounds, ``Password: `` then ``One-time password (OATH)
 for `user': ``, and refuses a code of a time step it has already accepted. So the prover takes the
 code of a step later than the last one used on the host (waiting for the next step when it must),
@@ -15,7 +17,9 @@ from __future__ import annotations
 import socket
 import time
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils import deps, totp
+from ansible_collections.fleet2fa.nas.plugins.module_utils import _deps as deps
+from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
+from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
 
 with deps.declare("paramiko", reason="to log in over SSH with password and one-time code"):
     import paramiko
@@ -25,7 +29,7 @@ with deps.declare("paramiko", reason="to log in over SSH with password and one-t
 _USED_STEPS = {}
 
 
-class ProofError(Exception):
+class ProofError(Fleet2faError):
     """The proof failed; the message says why and holds no secret."""
 
 

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The fleet report as one self-contained HTML page: inline CSS, no script, no external asset.
 
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
 Every value goes through ``html.escape`` (host and user names come from inventories and boxes);
 the page is built from the same document as report.json and is as deterministic.
 """

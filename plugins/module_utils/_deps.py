@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Optional third-party libraries, imported under guard.
 
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
 A plugin declares its imports inside ``with declare("pyotp"):`` at module level, so that the file
 always imports (ansible-test's import sanity test runs plugins in a near-empty virtualenv). The
 code that needs the library then calls ``validate(module, "pyotp")`` in a module, or
@@ -17,8 +19,10 @@ from contextlib import contextmanager
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
 
-class MissingLibraryError(Exception):
+
+class MissingLibraryError(Fleet2faError):
     """A declared library could not be imported; the message names it and the interpreter."""
 
     def __init__(self, message, import_traceback=None):

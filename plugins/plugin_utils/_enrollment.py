@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Devices enrolled for a user's secret: recorded after a code from the device checks out.
 
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
 Each device that holds the secret (a primary and a backup, as the TrueNAS docs advise) is recorded in
 the escrow entry with its name, when it was added and how it was verified. A code is accepted once:
 the entry keeps the last time step a code was verified for, and a code of that step or an older one
@@ -14,8 +16,9 @@ it proves nothing about a device and exists for labs and CI only.
 
 from __future__ import annotations
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import validate_window
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import EscrowError, utcnow
+from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import validate_window
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._common import utcnow
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowError
 
 LAB_SWITCH = "verify_from_escrow_for_labs"
 

@@ -14,8 +14,9 @@ import pytest
 import yaml
 from ansible.parsing.vault import VaultLib, VaultSecret
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import TotpKey
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import EscrowEntry, EscrowError, open_escrow
+from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import TotpKey
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowEntry, EscrowError
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.registry import open_escrow
 
 VAULT_SECRETS = [("default", VaultSecret(b"correct horse battery staple"))]
 
@@ -82,7 +83,7 @@ def test_wrong_vault_password_is_a_clear_error_and_nothing_is_written(store, esc
     path = os.path.join(escrow_dir, "nas1.yml")
     with open(path, "rb") as f:
         before = f.read()
-    wrong = open_escrow({"escrow_dir": escrow_dir}, vault_secrets=[("default", VaultSecret(b"wrong"))])
+    wrong = open_escrow({"dir": escrow_dir}, vault_secrets=[("default", VaultSecret(b"wrong"))])
     for attempt in (lambda: wrong.get("nas1", "root"), lambda: wrong.put_once("nas1", "admin", entry("admin"))):
         with pytest.raises(EscrowError, match="cannot decrypt .*nas1.yml with the play's vault secrets"):
             attempt()
@@ -91,7 +92,7 @@ def test_wrong_vault_password_is_a_clear_error_and_nothing_is_written(store, esc
 
 
 def test_missing_vault_secret_is_a_clear_error_and_creates_nothing(escrow_dir):
-    store = open_escrow({"escrow_dir": escrow_dir}, vault_secrets=[])
+    store = open_escrow({"dir": escrow_dir}, vault_secrets=[])
     with pytest.raises(EscrowError, match="--vault-password-file"):
         store.put_once("nas1", "root", entry())
     assert not os.path.exists(escrow_dir)
@@ -132,7 +133,7 @@ def test_host_names_that_are_not_one_path_component_are_refused(store, escrow_di
 
 
 def _add_user(escrow_dir, index):
-    store = open_escrow({"escrow_dir": escrow_dir}, vault_secrets=VAULT_SECRETS)
+    store = open_escrow({"dir": escrow_dir}, vault_secrets=VAULT_SECRETS)
     store.put_once("nas1", "user%02d" % index, entry("user%02d" % index))
 
 
@@ -144,16 +145,17 @@ def test_parallel_writers_to_one_host_lose_nothing(escrow_dir):
     for p in procs:
         p.join(60)
         assert p.exitcode == 0
-    store = open_escrow({"escrow_dir": escrow_dir}, vault_secrets=VAULT_SECRETS)
+    store = open_escrow({"dir": escrow_dir}, vault_secrets=VAULT_SECRETS)
     assert store.users("nas1") == ["user%02d" % i for i in range(24)]
 
 
 ROTATOR = r"""
 import sys
 from ansible.parsing.vault import VaultSecret
-from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import TotpKey
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import EscrowEntry, open_escrow
-store = open_escrow({"escrow_dir": sys.argv[1]}, vault_secrets=[("default", VaultSecret(b"correct horse battery staple"))])
+from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import TotpKey
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowEntry
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.registry import open_escrow
+store = open_escrow({"dir": sys.argv[1]}, vault_secrets=[("default", VaultSecret(b"correct horse battery staple"))])
 print("ready", flush=True)
 while True:
     store.replace("nas1", "root", EscrowEntry.new("root", TotpKey.generate()))

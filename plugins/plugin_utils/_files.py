@@ -1,6 +1,9 @@
 # Copyright: (c) 2026, fleet2fa.nas developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Controller files written only when their bytes change: 0600 files in 0700 folders, atomically."""
+"""Controller files written only when their bytes change: 0600 files in 0700 folders, atomically.
+
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,10 @@ import contextlib
 import os
 import tempfile
 
+from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
 
-class FileWriteError(Exception):
+
+class FileWriteError(Fleet2faError):
     """A file could not be read or written; the message names the path, never the content."""
 
 

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Login proofs of the rollout, verify and disable roles, from the controller.
 
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
 - SSH with password + code (``LoginProver``: a wrong code refused, then the right one taken);
 - SSH with the password alone (break glass: it must get in once the OTP is off);
 - the TrueNAS web UI/API login with password + code, which the TrueNAS docs want proven before SSH
@@ -13,25 +15,14 @@ Messages never hold the password, the secret or a code.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import ssl
 import time
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils import totp
+from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
 from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_errors import MiddlewareError
 from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_transport import WebsocketTransport
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.login_prover import LoginProver, ProofError
-
-
-def parse_time(text):
-    """Epoch seconds of an ISO 8601 UTC stamp of the escrow, or None."""
-    if not text:
-        return None
-    try:
-        return datetime.datetime.strptime(str(text), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc).timestamp()
-    except ValueError:
-        return None
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._ssh_prover import LoginProver, ProofError
 
 
 class PinnedWebsocket(WebsocketTransport):

@@ -1,10 +1,12 @@
 # Copyright: (c) 2026, fleet2fa.nas developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The file backend of the escrow: one ansible-vault encrypted YAML file a host.
+"""The file backend of the escrow, one vault-encrypted YAML file a host.
 
-``<escrow_dir>/<host>.yml``, 0600, in a 0700 folder, encrypted with the play's vault secrets so that
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
+``<dir>/<host>.yml``, 0600, in a 0700 folder, encrypted with the play's vault secrets so that
 ``ansible-vault view`` alone is enough to break glass. A writer takes an exclusive ``flock`` on
-``<escrow_dir>/.<host>.yml.lock`` (released by the kernel if the writer dies, so a killed fork never
+``<dir>/.<host>.yml.lock`` (released by the kernel if the writer dies, so a killed fork never
 leaves a stale lock), reads, writes a temporary file in the same folder, fsyncs it and moves it into
 place with ``os.replace``: readers see the old file or the new one, never half of one.
 """
@@ -26,15 +28,16 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.parsing.vault import VaultLib, is_encrypted, match_encrypt_secret
 
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.files import FileWriteError, atomic_write
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import (
+from ansible_collections.fleet2fa.nas.plugins.module_utils._escrow_spec import DEFAULT_DIR
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._common import plain
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import (
     Escrow,
     EscrowError,
     check_host_doc,
     check_name,
     new_host_doc,
-    plain,
 )
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._files import FileWriteError, atomic_write
 
 LOCK_TIMEOUT = 60
 
@@ -45,6 +48,14 @@ class VaultFileEscrow(Escrow):
     def __init__(self, escrow_dir, vault_secrets):
         self.escrow_dir = escrow_dir
         self.vault_secrets = list(vault_secrets or [])
+
+    @classmethod
+    def open(cls, opts, vault_secrets=None, basedir=None):
+        """The folder ``dir`` (``~`` expanded; relative to the playbook's folder), with the play's vault secrets."""
+        escrow_dir = os.path.expanduser(opts.get("dir") or DEFAULT_DIR)
+        if not os.path.isabs(escrow_dir):
+            escrow_dir = os.path.join(basedir or os.getcwd(), escrow_dir)
+        return cls(escrow_dir, vault_secrets)
 
     def location(self, host):
         return os.path.join(self.escrow_dir, "%s.yml" % host)
@@ -102,19 +113,19 @@ class VaultFileEscrow(Escrow):
     def _ensure_dir(self):
         path = self.escrow_dir
         if os.path.lexists(path) and not os.path.isdir(path):
-            raise EscrowError("escrow_dir %s exists and is not a directory" % path)
+            raise EscrowError("escrow.dir %s exists and is not a directory" % path)
         try:
             os.makedirs(path, mode=0o700, exist_ok=True)
         except OSError as exc:
-            raise EscrowError("cannot create escrow_dir %s: %s" % (path, exc.strerror)) from None
+            raise EscrowError("cannot create escrow.dir %s: %s" % (path, exc.strerror)) from None
         mode = stat.S_IMODE(os.stat(path).st_mode)
         if mode & 0o077:
             try:
                 os.chmod(path, 0o700)
             except OSError as exc:
-                raise EscrowError("escrow_dir %s is mode %o and cannot be made 0700: %s" % (path, mode, exc.strerror)) from None
+                raise EscrowError("escrow.dir %s is mode %o and cannot be made 0700: %s" % (path, mode, exc.strerror)) from None
         if not os.access(path, os.W_OK | os.X_OK):
-            raise EscrowError("escrow_dir %s is not writable" % path)
+            raise EscrowError("escrow.dir %s is not writable" % path)
 
     @contextlib.contextmanager
     def lock(self, host):

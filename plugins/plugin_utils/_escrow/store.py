@@ -1,12 +1,13 @@
 # Copyright: (c) 2026, fleet2fa.nas developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The escrow of TOTP secrets on the controller: one interface, several backends.
+"""The escrow of TOTP secrets on the controller.
 
-Contract for every controller-side plugin of the collection (action plugins, lookups):
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
 
-    from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import EscrowEntry, EscrowError, open_escrow
+One interface, several backends (file.py, openbao.py; registry.py opens the one asked for). Every
+controller-side plugin of the collection reaches it through plugin_utils/_action.py::
 
-    store = open_escrow(options, vault_secrets=self._loader._vault.secrets, basedir=self._loader.get_basedir())
+    store = open_escrow(escrow_options, vault_secrets=..., basedir=...)   # registry.py
     entry = store.get(host, user)                  # EscrowEntry or None; never raises for "absent"
     entry, created = store.put_once(host, user, EscrowEntry.new(user, key, issuer="fleet2fa", account="root@nas1"))
     entry = store.replace(host, user, new_entry)   # rotation: a new key, devices start over
@@ -14,10 +15,7 @@ Contract for every controller-side plugin of the collection (action plugins, loo
     code = store.code(host, user)                  # the current one-time code (break-glass, tests)
     step = store.verify(host, user, code, window)  # the matching time step, or None
 
-``options`` is a dict with the keys of the ``escrow`` doc fragment: ``backend`` (``file``, the default;
-``kv``; ``totp_engine``), ``escrow_dir`` (file), ``url``, ``token``, ``auth_method``, ``role_id``,
-``secret_id``, ``approle_mount``, ``kv_mount``, ``path_prefix``, ``totp_mount``, ``validate_certs``,
-``ca_cert``, ``timeout`` (OpenBao / HashiCorp Vault). Missing keys take their documented defaults.
+``escrow_options`` are the suboptions of the ``escrow`` option (module_utils/_escrow_spec.py).
 
 Guarantees:
 
@@ -25,8 +23,8 @@ Guarantees:
   ``created`` is False, even when another fork or controller wrote it a moment before.
 - Writes are atomic; the file backend holds a per-host lock, KV v2 uses check-and-set, so parallel
   forks lose nothing.
-- Every error is an ``EscrowError`` whose message names the host, the backend and the problem, and
-  never contains secret material (ansible-core prints failure messages even under ``no_log``).
+- Every error is an ``EscrowError`` (a ``Fleet2faError``) whose message names the host, the backend
+  and the problem, and never contains secret material.
 - ``EscrowEntry.key`` (a ``TotpKey``) holds the secret. It is ``None`` for the ``totp_engine``
   backend, where the key never leaves OpenBao/Vault; ``EscrowEntry.public()`` is what may go into
   task results.
@@ -38,43 +36,21 @@ A secret that a host generated (TrueNAS ``user.renew_2fa_secret``) is escrowed w
 from __future__ import annotations
 
 import copy
-import datetime
-import os
 import re
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import TotpError, TotpKey
+from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
+from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import TotpError, TotpKey
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._common import utcnow
 
 FORMAT = "fleet2fa.nas/escrow/v1"
-BACKENDS = ("file", "kv", "totp_engine")
 DEFAULT_ISSUER = "fleet2fa"
-
-DEFAULTS = {
-    "backend": "file",
-    "escrow_dir": None,
-    "url": None,
-    "token": None,
-    "auth_method": "token",
-    "role_id": None,
-    "secret_id": None,
-    "approle_mount": "approle",
-    "kv_mount": "secret",
-    "path_prefix": "fleet2fa",
-    "totp_mount": "totp",
-    "validate_certs": True,
-    "ca_cert": None,
-    "timeout": 10,
-}
 
 # Host and user names become file names and KV paths: one path component, no surprises.
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,252}$")
 
 
-class EscrowError(Exception):
-    """Anything that stops the escrow. The message never contains secret material."""
-
-
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+class EscrowError(Fleet2faError):
+    """Anything that stops the escrow."""
 
 
 def check_name(value, what):
@@ -212,21 +188,6 @@ class EscrowEntry:
         }
 
 
-def plain(value):
-    """Plain Python types (ansible-core 2.19+ hands plugins tagged str subclasses that YAML and JSON refuse)."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    return str(value)
-
-
 def new_host_doc(host):
     return {"format": FORMAT, "host": host, "users": {}}
 
@@ -251,6 +212,12 @@ class Escrow:
     """
 
     backend = None
+
+    @classmethod
+    def open(cls, opts, vault_secrets=None, basedir=None):
+        """The store for the escrow options ``opts`` (every suboption present, defaults filled in)."""
+        del vault_secrets, basedir
+        return cls(opts)
 
     def location(self, host):
         raise NotImplementedError
@@ -379,24 +346,3 @@ class Escrow:
         if entry is None:
             raise EscrowError("%s has no secret for user %s" % (self.location(host), user))
         return entry
-
-
-def open_escrow(options, vault_secrets=None, basedir=None):
-    """The store for ``options['backend']``; ``vault_secrets`` as in ``DataLoader._vault.secrets``."""
-    opts = dict(DEFAULTS)
-    opts.update({k: v for k, v in (options or {}).items() if v is not None})
-    backend = opts["backend"]
-    if backend == "file":
-        from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow_file import VaultFileEscrow
-
-        escrow_dir = opts["escrow_dir"] or "fleet2fa-escrow"
-        escrow_dir = os.path.expanduser(escrow_dir)
-        if not os.path.isabs(escrow_dir):
-            escrow_dir = os.path.join(basedir or os.getcwd(), escrow_dir)
-        return VaultFileEscrow(escrow_dir, vault_secrets)
-    if backend in ("kv", "totp_engine"):
-        from ansible_collections.fleet2fa.nas.plugins.plugin_utils import escrow_openbao
-
-        cls = escrow_openbao.KvEscrow if backend == "kv" else escrow_openbao.TotpEngineEscrow
-        return cls(opts)
-    raise EscrowError("unknown escrow backend %r: choose one of %s" % (backend, ", ".join(BACKENDS)))

@@ -1,6 +1,8 @@
 # Copyright: (c) 2026, fleet2fa.nas developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""OpenBao / HashiCorp Vault backends of the escrow (docs/escrow.md).
+"""The OpenBao / HashiCorp Vault backends of the escrow (docs/escrow.md).
+
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
 
 ``KvEscrow`` keeps each host's escrow document as a KV version 2 secret at
 ``<kv_mount>/<path_prefix>/<host>``; every write is a check-and-set on the version read (0 for a new
@@ -16,14 +18,14 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils import deps
-from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import time_step
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import (
+from ansible_collections.fleet2fa.nas.plugins.module_utils import _deps as deps
+from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import time_step
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._common import plain
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import (
     Escrow,
     EscrowError,
     check_host_doc,
     new_host_doc,
-    plain,
 )
 
 with deps.declare("hvac", reason="to reach OpenBao or HashiCorp Vault"):
@@ -41,23 +43,24 @@ class OpenBaoClient:
         deps.require("hvac")
         self.url = opts.get("url") or os.environ.get("BAO_ADDR") or os.environ.get("VAULT_ADDR")
         if not self.url:
-            raise EscrowError("the %s backend needs url (or BAO_ADDR / VAULT_ADDR)" % opts["backend"])
+            raise EscrowError("the %s backend needs escrow.url (or BAO_ADDR / VAULT_ADDR)" % opts["backend"])
         verify = opts.get("ca_cert") or bool(opts.get("validate_certs", True))
-        self.client = hvac.Client(url=self.url, verify=verify, timeout=opts.get("timeout") or 10)
+        self.timeout = opts["timeout"]
+        self.client = hvac.Client(url=self.url, verify=verify, timeout=self.timeout)
         method = opts.get("auth_method") or "token"
         if method == "token":
             token = opts.get("token") or os.environ.get("BAO_TOKEN") or os.environ.get("VAULT_TOKEN")
             if not token:
-                raise EscrowError("no token for %s: set token (or BAO_TOKEN / VAULT_TOKEN)" % self.url)
+                raise EscrowError("no token for %s: set escrow.token (or BAO_TOKEN / VAULT_TOKEN)" % self.url)
             self.client.token = token
             self.call("check the token", self.client.auth.token.lookup_self)
         elif method == "approle":
             if not opts.get("role_id") or not opts.get("secret_id"):
-                raise EscrowError("auth_method=approle needs role_id and secret_id")
+                raise EscrowError("escrow.auth_method=approle needs escrow.role_id and escrow.secret_id")
             self.call("log in with AppRole", self.client.auth.approle.login, role_id=opts["role_id"],
                       secret_id=opts["secret_id"], mount_point=opts.get("approle_mount") or "approle")
         else:
-            raise EscrowError("unknown auth_method %r: use token or approle" % method)
+            raise EscrowError("unknown escrow.auth_method %r: use token or approle" % method)
 
     def call(self, what, fn, *args, **kwargs):
         """Run an hvac call; map its failures to messages that say what to check."""
@@ -75,8 +78,11 @@ class OpenBaoClient:
         except hvac.exceptions.VaultError as exc:
             raise EscrowError("%s: cannot %s: the server answered %s" % (self.url, what, type(exc).__name__)) from None
         except requests.exceptions.SSLError:
-            raise EscrowError("%s: cannot %s: TLS certificate check failed (ca_cert, validate_certs)" % (self.url, what)) from None
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
+            raise EscrowError("%s: cannot %s: TLS certificate check failed (escrow.ca_cert, escrow.validate_certs)" % (self.url, what)) from None
+        except requests.exceptions.Timeout:
+            raise EscrowError("%s: cannot %s: OpenBao/Vault did not answer within %d s (escrow.timeout)"
+                              % (self.url, what, self.timeout)) from None
+        except requests.exceptions.ConnectionError:
             raise EscrowError("%s: cannot %s: OpenBao/Vault is unreachable" % (self.url, what)) from None
         except requests.exceptions.RequestException as exc:
             raise EscrowError("%s: cannot %s: %s" % (self.url, what, type(exc).__name__)) from None

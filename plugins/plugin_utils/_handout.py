@@ -1,6 +1,8 @@
 # Copyright: (c) 2026, fleet2fa.nas developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Enrollment packs: one admin's secrets across the fleet as Google Authenticator transfer codes.
+"""Enrollment packs, one admin's secrets across the fleet as Google Authenticator transfer codes.
+
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
 
 ``<qr_dir>/packs/<user>/pack-<i>-of-<n>.png`` and ``.svg`` (up to 10 accounts each, hosts in name
 order) and ``pack.json``, a manifest of which hosts each code holds (fingerprints only). Files are
@@ -19,18 +21,19 @@ import os
 import random
 import re
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import secret_bytes
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils import migration
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import EscrowError, check_name
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.files import ensure_dir, remove_files, write_files
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.qr import QrFiles
+from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
+from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import secret_bytes
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils import _migration as migration
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowError, check_name
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._files import ensure_dir, remove_files, write_files
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._qr import QrFiles
 
 PACKS = "packs"
 MANIFEST = "pack.json"
 _PACK_FILE_RE = re.compile(r"^pack-\d+-of-\d+\.(png|svg)$")
 
 
-class HandoutError(Exception):
+class HandoutError(Fleet2faError):
     """A pack cannot be made or checked; the message holds no secret and no code."""
 
 
@@ -98,6 +101,16 @@ def write_pack(folder, files, manifest, skipped, check_mode=False):
         stale = [os.path.join(folder, name) for name in sorted(os.listdir(folder))
                  if _PACK_FILE_RE.match(name) and name not in files]
     return written + remove_files(stale, check_mode=check_mode)
+
+
+def codes_by_user(items):
+    """``{user: {host: code}}`` of the codes an admin typed (``[{user, host, code}]``)."""
+    codes = {}
+    for index, item in enumerate(items or []):
+        if not all(item.get(k) not in (None, "") for k in ("user", "host", "code")):
+            raise HandoutError("codes[%d] needs user, host and code" % index)
+        codes.setdefault(str(item["user"]), {})[str(item["host"])] = str(item["code"])
+    return codes
 
 
 def pick_spot_hosts(hosts, count, rng=None):

@@ -1,6 +1,8 @@
 # Copyright: (c) 2026, fleet2fa.nas developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The fleet report's data: what each host says (otp_state_info) joined with what the escrow holds.
+"""The fleet report's data, what each host says (otp_state_info) joined with what the escrow holds.
+
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
 
 One record a host, one row a user (each row carries its host, so ``hosts[].users[]`` stays
 queryable). Dates are ISO 8601 UTC strings, and every date also comes as ``*_age_days``: whole
@@ -19,15 +21,16 @@ import datetime
 import json
 import urllib.parse
 
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import EscrowError, check_name
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.query import parse_timestamp, plain, search
+from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._common import parse_timestamp, plain
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowError, check_name
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._query import search
 
 FORMAT = "fleet2fa.nas/report/v1"
 STATUSES = ("ok", "failed", "unreachable", "not_checked")
-# The field the rollout records when a password + code login was last proven on a host.
 
 
-class ReportError(Exception):
+class ReportError(Fleet2faError):
     """The report cannot be built or written; the message holds no secret."""
 
 
