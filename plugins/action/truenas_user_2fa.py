@@ -15,8 +15,8 @@ from ansible.errors import AnsibleActionFail
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
 from ansible_collections.fleet2fa.nas.plugins.module_utils._sealed import SEALED_KEY, new_pad, unseal
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_client import CONNECTION_REQUIRED_IF
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_twofactor import USER_SECRET_ARGSPEC
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.client import CONNECTION_REQUIRED_IF
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.twofactor import USER_SECRET_ARGSPEC
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import HostModuleAction, failing_as
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowEntry, check_name
 

@@ -105,28 +105,13 @@ transport:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils import truenas_client
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_twofactor import ensure_global
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.client import CONNECTION_REQUIRED_IF
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.twofactor import GLOBAL_ARGSPEC, run_global
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            enabled=dict(type="bool"),
-            window=dict(type="int"),
-            ssh=dict(type="bool"),
-            otp_digits=dict(type="int", choices=[6, 7, 8]),
-            interval=dict(type="int", choices=[30, 60]),
-            **truenas_client.CONNECTION_ARGSPEC
-        ),
-        required_if=truenas_client.CONNECTION_REQUIRED_IF,
-        supports_check_mode=True,
-    )
-    window = module.params["window"]
-    if window is not None and not 0 <= window <= 10:
-        module.fail_json(msg="window must be between 0 and 10 time steps, got %d" % window)
-    wanted = {name: module.params[name] for name in ("enabled", "window", "ssh", "otp_digits", "interval")}
-    truenas_client.run(module, lambda client: ensure_global(client, module.check_mode, **wanted))
+    module = AnsibleModule(argument_spec=GLOBAL_ARGSPEC, required_if=CONNECTION_REQUIRED_IF, supports_check_mode=True)
+    run_global(module)
 
 
 if __name__ == "__main__":

@@ -177,19 +177,13 @@ profile:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils import truenas_client
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_twofactor import USER_SECRET_ARGSPEC, ensure_user_secret
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.client import CONNECTION_REQUIRED_IF
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.twofactor import USER_SECRET_ARGSPEC, run_user_secret
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=USER_SECRET_ARGSPEC,
-        required_if=truenas_client.CONNECTION_REQUIRED_IF,
-        supports_check_mode=True,
-    )
-    wanted = {name: module.params[name] for name in ("user", "state", "regenerate", "otp_digits", "interval",
-                                                     "secret_escrowed", "transfer_pad")}
-    truenas_client.run(module, lambda client: ensure_user_secret(client, module.check_mode, **wanted))
+    module = AnsibleModule(argument_spec=USER_SECRET_ARGSPEC, required_if=CONNECTION_REQUIRED_IF, supports_check_mode=True)
+    run_user_secret(module)
 
 
 if __name__ == "__main__":

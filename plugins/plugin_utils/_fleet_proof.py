@@ -20,8 +20,8 @@ import ssl
 import time
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_errors import MiddlewareError
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_transport import WebsocketTransport
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.errors import MiddlewareError
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.transport import WebsocketTransport
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._ssh_prover import LoginProver, ProofError
 
 

@@ -148,11 +148,3 @@ class LoginProver:
             "waited_for_next_step": waited > 0,
             "wrong_code_refused": True,
         }
-
-
-def key_for(users, name, digits, period):
-    """The TotpKey of ``name`` from the task's ``users`` list, or None."""
-    for item in users or []:
-        if isinstance(item, dict) and item.get("name") == name and item.get("secret"):
-            return totp.TotpKey(item["secret"], digits, period)
-    return None

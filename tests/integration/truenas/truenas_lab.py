@@ -14,7 +14,7 @@ import paramiko
 import yaml
 from ansible.parsing.vault import VaultSecret
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_transport import WebsocketTransport
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.transport import WebsocketTransport
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.registry import open_escrow
 
 PROFILES = ["13.0", "22.12", "23.10", "24.10", "25.04", "25.10", "26.0"]

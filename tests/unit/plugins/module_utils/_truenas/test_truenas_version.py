@@ -7,7 +7,9 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_version import (
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.version import (
+    SUPPORTED,
+    SUPPORTED_RELEASES,
     UnsupportedVersionError,
     capabilities,
     parse_version,
@@ -46,3 +48,12 @@ def test_parsed_version_orders_by_numbers_not_text():
     assert parse_version("TrueNAS-25.10.0").tuple > parse_version("TrueNAS-25.04.2").tuple
     assert parse_version("TrueNAS-13.0-U6.7").is_core
     assert not parse_version("TrueNAS-SCALE-22.12.4").is_core
+
+
+def test_every_listed_release_has_a_profile_and_the_next_major_is_refused_naming_the_newest():
+    for release in SUPPORTED_RELEASES:
+        assert capabilities("TrueNAS-%s.0" % release).profile in SUPPORTED
+    newest = int(SUPPORTED_RELEASES[-1].split(".")[0])
+    with pytest.raises(UnsupportedVersionError, match=r"newer than the newest release line this collection knows \(%d\)"
+                       % newest):
+        capabilities("TrueNAS-%d.04.0" % (newest + 1))

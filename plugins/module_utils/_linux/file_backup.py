@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Keep the previous content of the files a run changes, so that a failed proof can put it back.
 
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
 A backup is a 0700 folder on the host holding a manifest and one file per changed path (0600). Its
 path is the opaque handle a module returns; the content itself never leaves the host, so a secret
 in the previous users.oath never enters a task result.
@@ -14,12 +16,14 @@ import os
 import shutil
 import tempfile
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.oath_users import UsersFileLock, write_atomically
+from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.files import remove, remove_empty_dir, write_atomically
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.oath_users import UsersFileLock
 
 MANIFEST = "manifest.json"
 
 
-class BackupError(Exception):
+class BackupError(Fleet2faError):
     """A backup cannot be made or used."""
 
 
@@ -76,20 +80,14 @@ class FileBackup:
             if changed:
                 restored.append(path)
         for folder in reversed(manifest.get("created_dirs", [])):
-            try:
-                os.rmdir(folder)
+            if remove_empty_dir(folder):
                 restored.append(folder)
-            except OSError:
-                pass
         return restored
 
     def _restore_one(self, entry):
         path = entry["path"]
         if not entry["existed"]:
-            if os.path.exists(path):
-                os.unlink(path)
-                return True
-            return False
+            return remove(path)
         with open(os.path.join(self.folder, entry["copy"]), "rb") as handle:
             data = handle.read()
         if os.path.exists(path):
@@ -104,9 +102,7 @@ class FileBackup:
         shutil.rmtree(self.folder, ignore_errors=True)
         # Leave no empty folders behind once nothing of ours is kept there (state=absent).
         for folder in (os.path.dirname(self.folder), os.path.dirname(os.path.dirname(self.folder))):
-            try:
-                os.rmdir(folder)
-            except OSError:
+            if not remove_empty_dir(folder):
                 break
 
 

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What a sshd_otp task asks for, checked in full before anything on the host is touched.
 
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
 Every message names the option and the problem and never a secret: ansible-core prints failure
 messages even under no_log.
 """
@@ -13,15 +15,19 @@ import pwd
 import re
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
+from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.layout import DEFAULT_PAM_MODULE, DEFAULT_PATHS
 
 AUTH_MODES = ("password_otp", "key_and_otp")
+# Time steps around now that pam_oath accepts unless the task says otherwise.
+DEFAULT_WINDOW = 3
 # Characters that would change a users.oath line or a ``Match User`` pattern.
 _BAD_NAME_RE = re.compile(r"[\s:,*?!\"'#\\]")
 _OPTION_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 _FORBIDDEN_OPTIONS = {"match", "include", "authenticationmethods"}
 
 
-class RequestError(ValueError):
+class RequestError(Fleet2faError, ValueError):
     """Bad input; the message names the option and never contains a secret."""
 
 
@@ -53,8 +59,8 @@ class SshdOtpRequest:
         self.state = params.get("state") or "present"
         self.digits = totp.validate_digits(params.get("digits", totp.DEFAULT_DIGITS))
         self.period = totp.validate_period(params.get("period", totp.DEFAULT_PERIOD))
-        self.window = totp.validate_window(params.get("window", 3))
-        self.auth_mode = params.get("auth_mode") or "password_otp"
+        self.window = totp.validate_window(params.get("window", DEFAULT_WINDOW))
+        self.auth_mode = params.get("auth_mode") or AUTH_MODES[0]
         if self.auth_mode not in AUTH_MODES:
             raise RequestError("auth_mode must be one of %s" % ", ".join(AUTH_MODES))
         self.keys = {}
@@ -82,13 +88,13 @@ class SshdOtpRequest:
         if not automation:
             automation = pwd.getpwuid(os.getuid()).pw_name
         self.automation_user = check_user_name(automation, "automation_user", user_exists)
-        self.usersfile = _absolute(params.get("usersfile") or "/etc/users.oath", "usersfile")
-        self.pam_file = _absolute(params.get("pam_file") or "/etc/pam.d/sshd", "pam_file")
-        self.pam_module = params.get("pam_module") or "pam_oath.so"
+        self.usersfile = _absolute(params.get("usersfile") or DEFAULT_PATHS["usersfile"], "usersfile")
+        self.pam_file = _absolute(params.get("pam_file") or DEFAULT_PATHS["pam_file"], "pam_file")
+        self.pam_module = params.get("pam_module") or DEFAULT_PAM_MODULE
         if any(c.isspace() for c in self.pam_module):
             raise RequestError("pam_module must be a module name or path without whitespace")
-        self.sshd_config = _absolute(params.get("sshd_config") or "/etc/ssh/sshd_config", "sshd_config")
-        dropin = params.get("dropin") or "/etc/ssh/sshd_config.d/00-fleet2fa-otp.conf"
+        self.sshd_config = _absolute(params.get("sshd_config") or DEFAULT_PATHS["sshd_config"], "sshd_config")
+        dropin = params.get("dropin") or DEFAULT_PATHS["dropin"]
         self.dropin = _absolute(dropin, "dropin")
         if not self.dropin.endswith(".conf"):
             raise RequestError("dropin must end in .conf, which is what the Include of sshd_config.d reads")
@@ -103,7 +109,7 @@ class SshdOtpRequest:
             self.sshd_options[key] = text
         self.sshd_apply = params.get("sshd_apply") or "reload"
         self.lock_timeout = float(params.get("lock_timeout", 10))
-        self.backup_root = _absolute(params.get("backup_dir") or "/var/lib/fleet2fa/sshd_otp", "backup_dir")
+        self.backup_root = _absolute(params.get("backup_dir") or DEFAULT_PATHS["backup_dir"], "backup_dir")
         if self.auth_mode == "key_and_otp" and self.automation_user in self.users:
             # Not an error: the automation account keeps key OR password+code, so it never needs the code.
             self.automation_note = (

@@ -8,7 +8,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.sshd_otp_request import RequestError, SshdOtpRequest
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.sshd_otp_request import RequestError, SshdOtpRequest
 from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import TotpError
 
 with open(os.path.join(os.path.dirname(__file__), "sshd_otp_cases.yml")) as cases_file:

@@ -1,7 +1,9 @@
 # Copyright: (c) 2026, fleet2fa.nas developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Two ways to reach a TrueNAS middleware (research/truenas-2fa.md §5). No REST: Basic auth stops
+"""Two ways to reach a TrueNAS middleware (docs/truenas.md §1). No REST: Basic auth stops
 working once 2FA is on, and REST is gone in 26.
+
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
 
 ``MidcltTransport`` runs ``midclt call`` on the box itself. Ansible got there with its SSH key, and
 midclt talks to the local Unix socket as root, so there is no login and no one-time code, from
@@ -10,7 +12,7 @@ CORE 13 to 26.
 ``WebsocketTransport`` speaks to the box over the network with an API key: JSON-RPC 2.0 at
 ``/api/current`` (25.04+), or the DDP-style ``/websocket`` (connect/connected, method/result) before.
 
-Both raise the exceptions of ``truenas_errors`` with ``where`` naming the host; the client adds the
+Both raise the exceptions of ``errors.py`` with ``where`` naming the host; the client adds the
 version once it knows it.
 """
 
@@ -23,7 +25,7 @@ import time
 import uuid
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils import _deps as deps
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_errors import (
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.errors import (
     AuthenticationError,
     ConnectionLostError,
     MethodRefusedError,
@@ -272,7 +274,7 @@ class WebsocketTransport:
         """Password + one-time code, as the web UI does; True when the box lets us in.
 
         Up to 24.10 ``auth.login(user, password, otp)``; from 25.04 ``auth.login_ex`` PASSWORD_PLAIN,
-        then ``auth.login_ex_continue`` OTP_TOKEN when the box answers OTP_REQUIRED (§2.4).
+        then ``auth.login_ex_continue`` OTP_TOKEN when the box answers OTP_REQUIRED (docs/truenas.md §5).
         """
         if self._ws is None:
             self.connect()

@@ -2,8 +2,10 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The sshd PAM stack: one pam_oath line right after the password step, the TrueNAS way.
 
-Debian and Ubuntu read the password through ``@include common-auth``; EL through
-``auth substack password-auth`` (or ``include``). The OTP line goes right after it:
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
+The password step is one of those of layout.py (``@include common-auth`` on Debian and Ubuntu,
+``auth substack password-auth`` on EL, ``auth include common-auth`` on SUSE). The OTP line goes right after it:
 ``auth required pam_oath.so usersfile=... window=N digits=D``. It is compared with its arguments,
 kept in place when it already is what we want, and every other pam_oath line is dropped so that
 exactly one remains. Everything else in the file stays byte for byte.
@@ -11,26 +13,13 @@ exactly one remains. Everything else in the file stays byte for byte.
 
 from __future__ import annotations
 
-import glob
 import os
-import re
 
-# The step that asks for the password, in the shapes the supported distributions ship.
-_PASSWORD_STEP_RES = (
-    re.compile(r"^\s*@include\s+common-auth\s*$"),
-    re.compile(r"^\s*-?auth\s+(substack|include)\s+(password-auth|system-auth|common-auth)\b"),
-)
-_PAM_DIRS = (
-    "/lib/security",
-    "/lib64/security",
-    "/usr/lib/security",
-    "/usr/lib64/security",
-    "/lib/*/security",
-    "/usr/lib/*/security",
-)
+from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux import layout
 
 
-class PamStackError(Exception):
+class PamStackError(Fleet2faError):
     """The PAM file cannot be edited safely; nothing was changed."""
 
 
@@ -51,20 +40,8 @@ def _is_oath_line(line, module):
     return name in (os.path.basename(module), "pam_oath.so")
 
 
-def oath_line(usersfile, window, digits, module="pam_oath.so"):
+def oath_line(usersfile, window, digits, module=layout.DEFAULT_PAM_MODULE):
     return "auth required %s usersfile=%s window=%d digits=%d" % (module, usersfile, window, digits)
-
-
-def find_pam_module(module, search=_PAM_DIRS):
-    """The path of a PAM module as libpam would load it, or None when it is missing."""
-    if os.path.isabs(module):
-        return module if os.path.isfile(module) else None
-    for pattern in search:
-        for folder in sorted(glob.glob(pattern)):
-            candidate = os.path.join(folder, module)
-            if os.path.isfile(candidate):
-                return candidate
-    return None
 
 
 class SshdPamStack:
@@ -82,7 +59,7 @@ class SshdPamStack:
     def password_step(self):
         """Index of the line that asks for the password, or None."""
         for index, line in enumerate(self.lines):
-            if any(regex.match(line) for regex in _PASSWORD_STEP_RES):
+            if any(regex.match(line) for regex in layout.PASSWORD_STEPS):
                 return index
         return None
 
@@ -90,10 +67,8 @@ class SshdPamStack:
         """Exactly one ``wanted`` line, right after the password step. True on a change."""
         step = self.password_step()
         if step is None:
-            raise PamStackError(
-                "found neither '@include common-auth' nor 'auth substack password-auth' to put the "
-                "pam_oath line after"
-            )
+            raise PamStackError("found no password step to put the pam_oath line after (one of: %s)"
+                                % layout.password_step_shapes())
         following = self.lines[step + 1] if step + 1 < len(self.lines) else ""
         if following.strip() == wanted and len(self.oath_lines(module)) == 1:
             return False

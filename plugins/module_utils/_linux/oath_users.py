@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The pam_oath users file (users.oath): parse, edit per user, write the way pam_oath expects.
 
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
 A line is ``HOTP/T<period>/<digits> <user> <pin> <hex secret> [counter last-otp time]``. pam_oath
 rewrites the whole file after every successful login (``<file>.lock`` with O_EXCL, then
 ``<file>.new`` renamed over the file) and appends its replay state to the user's line. So a line is
@@ -16,15 +18,16 @@ from __future__ import annotations
 import calendar
 import errno
 import os
-import tempfile
 import time
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
+from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.files import remove, write_atomically
 
 LOCK_SUFFIX = ".lock"
 
 
-class OathUsersError(Exception):
+class OathUsersError(Fleet2faError):
     """A users file problem; the message never contains a secret."""
 
 
@@ -216,27 +219,6 @@ class UsersFileLock:
         return False
 
 
-def write_atomically(path, text, mode=0o600, uid=0, gid=0):
-    """Write ``text`` to a temporary file in the same folder, then rename it over ``path``."""
-    folder = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            os.fchmod(handle.fileno(), mode)
-            if os.geteuid() == 0:
-                os.fchown(handle.fileno(), uid, gid)
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.rename(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def update_users_file(path, edit, timeout=10.0):
     """Apply ``edit(OathUsersFile)`` under pam_oath's lock and write the result if it differs.
 
@@ -249,10 +231,7 @@ def update_users_file(path, edit, timeout=10.0):
         original = current.text()
         wanted = edit(current)
         if wanted is None:
-            if existed:
-                os.unlink(path)
-                return True
-            return False
+            return remove(path)
         if existed and wanted == original:
             return False
         st = os.stat(path) if existed else None

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils import truenas_transport
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_client import MiddlewareClient
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_errors import (
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas import transport as truenas_transport
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.client import MiddlewareClient
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.errors import (
     ConnectionLostError,
     InvalidRequestError,
     MethodRefusedError,
     MiddlewareError,
     scrub,
 )
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_transport import MidcltTransport, WebsocketTransport
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_version import UnsupportedVersionError
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.transport import MidcltTransport, WebsocketTransport
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.version import UnsupportedVersionError
 
 SECRET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 URI = "otpauth://totp/iXsystems:root-nas1%40TrueNAS?secret=" + SECRET + "&issuer=iXsystems"

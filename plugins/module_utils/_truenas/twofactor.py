@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Global 2FA settings and per-user secrets of a TrueNAS box, version by version.
 
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
 ``build_twofactor_update`` and ``plan_user_secret`` decide from what the box reported and the
 version's ``Capabilities``; ``ensure_global`` and ``ensure_user_secret`` read the box, call them and
 apply. Results and diffs carry metadata only: never the secret, never the provisioning URI, except
@@ -12,9 +14,26 @@ from __future__ import annotations
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils import _escrow_spec
 from ansible_collections.fleet2fa.nas.plugins.module_utils._sealed import SEALED_KEY, SealError, seal
-from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import DEFAULT_DIGITS, DEFAULT_PERIOD, DIGITS_CHOICES, PERIOD_CHOICES
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_client import CONNECTION_ARGSPEC
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_errors import CapabilityError
+from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import (
+    DEFAULT_DIGITS,
+    DEFAULT_PERIOD,
+    DIGITS_CHOICES,
+    PERIOD_CHOICES,
+    TotpError,
+    validate_window,
+)
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.client import CONNECTION_ARGSPEC, run_ensure
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.errors import CapabilityError
+
+# The options of fleet2fa.nas.truenas_2fa.
+GLOBAL_ARGSPEC = dict(
+    enabled=dict(type="bool"),
+    window=dict(type="int"),
+    ssh=dict(type="bool"),
+    otp_digits=dict(type="int", choices=list(DIGITS_CHOICES)),
+    interval=dict(type="int", choices=list(PERIOD_CHOICES)),
+    **CONNECTION_ARGSPEC
+)
 
 # The options of fleet2fa.nas.truenas_user_2fa, which its action plugin checks too. The escrow option is
 # the action's; the module accepts it so that one task carries both.
@@ -49,8 +68,8 @@ def build_twofactor_update(caps, config, where, enabled=None, window=None, ssh=N
                            interval=None):
     """The ``auth.twofactor.update`` payload that brings ``config`` to what was asked ({} if nothing).
 
-    23.10: otp_digits and interval are never sent (a change wipes every user's secret, §2.1).
-    24.04+: they are per user; sending them to auth.twofactor.update is a schema error (§8).
+    23.10: otp_digits and interval are never sent (a change wipes every user's secret, docs/truenas.md §3).
+    24.04+: they are per user; sending them to auth.twofactor.update is a schema error (§3).
     """
     payload = {}
     if enabled is not None and bool(config.get("enabled")) != enabled:
@@ -104,6 +123,16 @@ def ensure_global(client, check_mode, **wanted):
         "diff": {"before": before, "after": after},
         "warnings": warnings,
     }
+
+
+def run_global(module):
+    """The body of fleet2fa.nas.truenas_2fa: a window out of range is refused before the box is called."""
+    if module.params["window"] is not None:
+        try:
+            validate_window(module.params["window"])
+        except TotpError as exc:
+            module.fail_json(msg=str(exc))
+    run_ensure(module, ensure_global, ("enabled", "window", "ssh", "otp_digits", "interval"))
 
 
 def plan_user_secret(caps, where, user, state, regenerate, has_secret, escrowed, global_config,
@@ -221,3 +250,9 @@ def ensure_user_secret(client, check_mode, user, state="present", regenerate="ne
             raise CapabilityError(client.where, "cannot hand the new secret of %s to the escrow" % user,
                                   "%s; run the task through the collection's action plugin" % exc) from None
     return result
+
+
+def run_user_secret(module):
+    """The body of fleet2fa.nas.truenas_user_2fa (its action plugin escrows what it returns)."""
+    run_ensure(module, ensure_user_secret, ("user", "state", "regenerate", "otp_digits", "interval", "secret_escrowed",
+                                            "transfer_pad"))

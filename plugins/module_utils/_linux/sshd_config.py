@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The sshd side: a drop-in that sorts first, the main file's Include, and what sshd -T must say.
 
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
 sshd keeps the first value it reads for an option, so our drop-in is named to sort first in
 sshd_config.d and the main file must include that folder before its own settings (Debian and
 Ubuntu ship ``Include /etc/ssh/sshd_config.d/*.conf`` as the first line; where it is missing we add
@@ -30,10 +32,6 @@ KEY_ONLY_METHODS = "publickey"
 
 _VERSION_RE = re.compile(r"OpenSSH_(\d+)\.(\d+)")
 _INCLUDE_RE = re.compile(r"^\s*include\s+(.+?)\s*$", re.IGNORECASE)
-
-
-class SshdConfigError(Exception):
-    """The sshd configuration cannot be made what we want; nothing was changed."""
 
 
 def parse_version(text):
@@ -179,6 +177,20 @@ def parse_sshd_t(text):
         if key and key not in found:
             found[key.lower()] = value.strip()
     return found
+
+
+def connection_spec(user):
+    """The ``-C`` spec that ``sshd -T`` evaluates the Match blocks for: a local login of ``user``."""
+    return "user=%s,host=localhost,addr=127.0.0.1,laddr=127.0.0.1,lport=22" % user
+
+
+def effective_settings(run, sshd, user, config=None):
+    """(``sshd -T`` for ``user`` as {keyword: value}, None) or (None, sshd's message); ``config`` replaces sshd_config."""
+    argv = [sshd, "-T"] + (["-f", config] if config else []) + ["-C", connection_spec(user)]
+    rc, out, err = run(argv)
+    if rc != 0:
+        return None, (err or out).strip()
+    return parse_sshd_t(out), None
 
 
 def mismatches(effective, expected):

@@ -2,18 +2,23 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """TrueNAS versions and what each one can do about 2FA.
 
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
 ``system.version`` returns strings such as ``TrueNAS-13.0-U6.7``, ``TrueNAS-SCALE-23.10.2`` or
 ``TrueNAS-25.04.2``. ``parse_version`` turns one into a ``TrueNASVersion``; ``capabilities`` maps it
 to a ``Capabilities`` profile, the one place where the rest of the collection asks "may I do X on
-this box". Each flag cites the section of research/truenas-2fa.md that it comes from.
+this box". Each flag cites the section of docs/truenas.md that states it, with its source in the
+middleware.
 """
 
 from __future__ import annotations
 
 import re
 
+from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
 
-class UnsupportedVersionError(Exception):
+
+class UnsupportedVersionError(Fleet2faError):
     """The box runs a version this collection does not drive. The message names host and version."""
 
 
@@ -76,40 +81,40 @@ class Capabilities:
     _FIELDS = {
         # A name for results and error messages, e.g. "23.10".
         "profile": None,
-        # §2.2: one global secret (CORE 13, SCALE 22.12); auth.twofactor.config() returns it.
+        # §3: one global secret (CORE 13, SCALE 22.12); auth.twofactor.config() returns it.
         "global_secret": False,
-        # §2.1: otp_digits and interval live in auth.twofactor (CORE 13, 22.12, 23.10).
+        # §3: otp_digits and interval live in auth.twofactor (CORE 13, 22.12, 23.10).
         "global_digits_interval": False,
-        # §2.1, §7.8: on 23.10 changing global otp_digits or interval wipes every user's secret.
+        # §3: on 23.10 changing global otp_digits or interval wipes every user's secret.
         "global_digits_interval_wipe_secrets": False,
-        # §2.3: per-user otp_digits and interval, sent to user.renew_2fa_secret (24.04+).
+        # §4: per-user otp_digits and interval, sent to user.renew_2fa_secret (24.04+).
         "per_user_settings": True,
-        # §2.3: user.provisioning_uri and user.twofactor_config are public (23.10 to 24.10).
+        # §4: user.provisioning_uri and user.twofactor_config are public (23.10 to 24.10).
         "public_provisioning_uri": False,
-        # §2.3: renew_2fa_secret returns twofactor_config with the provisioning URI (25.04+).
+        # §4: renew_2fa_secret returns twofactor_config with the provisioning URI (25.04+).
         "renew_returns_uri": True,
-        # §2.3: user.unset_2fa_secret refuses while global 2FA is on (23.10 to 25.04).
+        # §4: user.unset_2fa_secret refuses while global 2FA is on (23.10 to 25.04).
         "unset_needs_global_off": False,
-        # §1 (CORE): only root can log in to the UI and only root is in users.oath.
+        # §2 (CORE): only root can log in to the UI and only root is in users.oath.
         "root_only": False,
-        # §2.4: auth.login_ex / login_ex_continue (25.04+), else auth.login(user, password, otp).
+        # §5: auth.login_ex / login_ex_continue (25.04+), else auth.login(user, password, otp).
         "login_ex": True,
-        # §2.5: API keys tied to a user, API_KEY_PLAIN through login_ex (25.04+).
+        # §5: API keys tied to a user, API_KEY_PLAIN through login_ex (25.04+).
         "api_key_login_ex": True,
-        # §5: the JSON-RPC 2.0 endpoint /api/current (25.04+), else the DDP-style /websocket.
+        # §1: the JSON-RPC 2.0 endpoint /api/current (25.04+), else the DDP-style /websocket.
         "websocket_path": "/api/current",
-        # §4: service.control job (25.10+).
+        # §6: service.control job (25.10+).
         "service_control": True,
-        # §4: service.restart/reload/start still public (up to 25.10; private in 26).
+        # §6: service.restart/reload/start still public (up to 25.10; private in 26).
         "service_verbs": False,
-        # §4: ssh.config rootlogin (CORE 13, 22.12) and adminlogin (22.12); else per-user
+        # §6: ssh.config rootlogin (CORE 13, 22.12) and adminlogin (22.12); else per-user
         # ssh_password_enabled (23.10+).
         "ssh_rootlogin": False,
         "ssh_adminlogin": False,
         "ssh_user_password_field": True,
-        # §2.3: interval Literal[30, 60] from 26.0; before, any value >= 5.
+        # §4: interval Literal[30, 60] from 26.0; before, any value >= 5.
         "interval_choices": (30, 60),
-        # §2.4: the OTP of an API login is checked by pam_oath, which refuses a replayed code (26+).
+        # §5: the OTP of an API login is checked by pam_oath, which refuses a replayed code (26+).
         "otp_replay_refused": True,
     }
 
@@ -148,19 +153,23 @@ _GLOBAL_ERA = dict(
     otp_replay_refused=False,
 )
 
-# (lowest version, profile name, overrides), newest first; the first line at or below a version wins.
+# The one list of the release lines this collection drives: (lowest version, profile name, the
+# releases it was checked against, overrides), newest first; the first line at or below a version
+# wins. SUPPORTED, the refusal of newer lines and the truenas doc fragment's note derive from it.
 _PROFILES = (
-    ((26, 0, 0), "26.0", {}),
-    ((25, 10, 0), "25.10", dict(service_verbs=True, interval_choices=None, otp_replay_refused=False)),
+    ((26, 0, 0), "26.0", ("26.0",), {}),
+    ((25, 10, 0), "25.10", ("25.10",), dict(service_verbs=True, interval_choices=None, otp_replay_refused=False)),
     (
         (25, 4, 0),
         "25.04",
+        ("25.04",),
         dict(service_control=False, service_verbs=True, interval_choices=None, unset_needs_global_off=True,
              otp_replay_refused=False),
     ),
     (
         (24, 4, 0),
         "24.04",
+        ("24.04", "24.10"),
         dict(public_provisioning_uri=True, renew_returns_uri=False, unset_needs_global_off=True, login_ex=False,
              api_key_login_ex=False, websocket_path="/websocket", service_control=False, service_verbs=True,
              interval_choices=None, otp_replay_refused=False),
@@ -168,24 +177,33 @@ _PROFILES = (
     (
         (23, 10, 0),
         "23.10",
+        ("23.10",),
         dict(global_digits_interval=True, global_digits_interval_wipe_secrets=True, per_user_settings=False,
              public_provisioning_uri=True, renew_returns_uri=False, unset_needs_global_off=True, login_ex=False,
              api_key_login_ex=False, websocket_path="/websocket", service_control=False, service_verbs=True,
              interval_choices=None, otp_replay_refused=False),
     ),
-    ((22, 12, 0), "22.12", dict(_GLOBAL_ERA, ssh_adminlogin=True)),
-    ((13, 0, 0), "13.0", dict(_GLOBAL_ERA, root_only=True)),
+    ((22, 12, 0), "22.12", ("22.12",), dict(_GLOBAL_ERA, ssh_adminlogin=True)),
+    ((13, 0, 0), "13.0", ("13.0", "13.3"), dict(_GLOBAL_ERA, root_only=True)),
 )
+_NEWEST_MAJOR = _PROFILES[0][0][0]
 
-# Lines in between or beyond that this collection has never been checked against (§0).
+# Lines in between or beyond that this collection has never been checked against (§2).
 _UNSUPPORTED = (
-    ((27, 0, 0), None, "is newer than the newest release line this collection knows (26)"),
+    ((_NEWEST_MAJOR + 1, 0, 0), None,
+     "is newer than the newest release line this collection knows (%d)" % _NEWEST_MAJOR),
     ((23, 0, 0), (23, 10, 0), "is a SCALE development line this collection does not know"),
     ((14, 0, 0), (22, 12, 0), "is older than SCALE 22.12, the oldest SCALE release this collection supports"),
     ((0, 0, 0), (13, 0, 0), "is older than CORE 13.0, the oldest release this collection supports"),
 )
 
-SUPPORTED = "CORE 13.0/13.3, SCALE 22.12, 23.10, 24.04, 24.10, 25.04, 25.10, 26.0"
+# Every release checked, oldest first: ["13.0", "13.3", "22.12", ...].
+SUPPORTED_RELEASES = [release for dummy, dummy2, releases, dummy3 in reversed(_PROFILES) for release in releases]
+# "CORE 13.0/13.3, SCALE 22.12, 23.10, ...": CORE lines are 12.x and 13.x, SCALE started at 20.12.
+SUPPORTED = "CORE %s, SCALE %s" % (
+    "/".join(r for r in SUPPORTED_RELEASES if int(r.split(".")[0]) < 20),
+    ", ".join(r for r in SUPPORTED_RELEASES if int(r.split(".")[0]) >= 20),
+)
 
 
 def capabilities(version, host="the box"):
@@ -197,7 +215,7 @@ def capabilities(version, host="the box"):
             raise UnsupportedVersionError(
                 "%s runs %s, which %s; supported: %s" % (host, version.raw, why, SUPPORTED)
             )
-    for low, name, overrides in _PROFILES:
+    for low, name, dummy, overrides in _PROFILES:
         if version.tuple >= low:
             return Capabilities(version, profile=name, **overrides)
     raise UnsupportedVersionError("%s runs %s; supported: %s" % (host, version.raw, SUPPORTED))

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_client import MiddlewareClient
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_errors import CapabilityError
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_ssh_service import plan_ssh
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.client import MiddlewareClient
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.errors import CapabilityError
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.ssh_service import plan_ssh
 from ansible_collections.fleet2fa.nas.plugins.module_utils._sealed import SEALED_KEY, seal, unseal
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_twofactor import (
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.twofactor import (
     build_twofactor_update,
     ensure_global,
     ensure_user_secret,
@@ -18,7 +18,7 @@ from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_twofactor imp
     public_twofactor_config,
     renew_params,
 )
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_version import capabilities
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.version import capabilities
 
 V = {
     "13.0": "TrueNAS-13.0-U6.7",
@@ -255,7 +255,7 @@ def test_reading_a_secret_the_escrow_lacks_counts_as_a_change_even_in_check_mode
 
 def test_module_accepts_exactly_the_escrow_options_the_action_plugin_takes():
     from ansible_collections.fleet2fa.nas.plugins.module_utils import _escrow_spec
-    from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_twofactor import USER_SECRET_ARGSPEC
+    from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.twofactor import USER_SECRET_ARGSPEC
 
     assert USER_SECRET_ARGSPEC["escrow"] == _escrow_spec.ARGSPEC["escrow"]
 

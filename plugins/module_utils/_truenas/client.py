@@ -2,31 +2,29 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The TrueNAS middleware client: one transport, the box's version and its capabilities.
 
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
     client = MiddlewareClient(MidcltTransport(module.run_command), host="nas1")
     client.caps.profile            # "23.10"; system.version is asked once, on first use
     client.call("auth.twofactor.config")
 
-Errors are those of ``truenas_errors``; their messages name the host and the version string.
+Errors are those of ``errors.py``; their messages name the host and the version string.
 ``ModuleConnection`` builds a client from the options of a module (``CONNECTION_ARGSPEC``).
 """
 
 from __future__ import annotations
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import TotpError
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_errors import (
+from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.errors import (
     CapabilityError,
     MiddlewareError,
     scrub,
 )
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_transport import (
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.transport import (
     MidcltTransport,
     WebsocketTransport,
 )
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_version import (
-    UnsupportedVersionError,
-    capabilities,
-    parse_version,
-)
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.version import capabilities, parse_version
 
 
 class MiddlewareClient:
@@ -101,7 +99,7 @@ class MiddlewareClient:
         return services[0]
 
     def control_service(self, verb, name):
-        """Start, stop, restart or reload a service with the verb of this version (§4)."""
+        """Start, stop, restart or reload a service with the verb of this version (docs/truenas.md §6)."""
         verb = verb.upper()
         if self.caps.service_control:
             return self.call("service.control", verb, name, {"ha_propagate": True, "silent": False, "timeout": 120},
@@ -125,14 +123,20 @@ CONNECTION_ARGSPEC = dict(
 
 CONNECTION_REQUIRED_IF = [("transport", "websocket", ("api_url", "api_key"))]
 
-ERRORS = (MiddlewareError, UnsupportedVersionError)
+# Where midclt is on a box besides the PATH (CORE keeps it in /usr/local/bin).
+MIDCLT_DIRS = ["/usr/local/bin", "/usr/bin"]
+
+
+def find_midclt(module):
+    """The path of midclt on this host, or None: the one test of "is this a TrueNAS box"."""
+    return module.get_bin_path("midclt", required=False, opt_dirs=MIDCLT_DIRS)
 
 
 def module_client(module):
     """A ``MiddlewareClient`` for the module's connection options (logged in when remote)."""
     params = module.params
     if params["transport"] == "midclt":
-        midclt = module.get_bin_path("midclt", required=False, opt_dirs=["/usr/local/bin", "/usr/bin"])
+        midclt = find_midclt(module)
         if not midclt:
             module.fail_json(msg="midclt was not found on %s: transport=midclt runs on the TrueNAS box itself "
                                  "(did the task run on the controller?)" % _hostname())
@@ -153,6 +157,12 @@ def _hostname():
     return socket.gethostname()
 
 
+def run_ensure(module, ensure, names):
+    """Exit (or fail) the module with ``ensure(client, check_mode, **{name: module.params[name]})``."""
+    wanted = {name: module.params[name] for name in names}
+    run(module, lambda client: ensure(client, module.check_mode, **wanted))
+
+
 def run(module, work):
     """``work(client)`` -> result dict; every failure becomes a clean fail_json naming host and version."""
     client = None
@@ -166,7 +176,7 @@ def run(module, work):
         result.setdefault("truenas_version", client.version)
         result.setdefault("profile", client.caps.profile)
         result.setdefault("transport", module.params["transport"])
-    except ERRORS + (TotpError,) as exc:
+    except Fleet2faError as exc:
         module.fail_json(msg=str(exc))
     except Exception as exc:  # pylint: disable=broad-except
         # An answer we did not expect: say so without a traceback, which could carry box data.

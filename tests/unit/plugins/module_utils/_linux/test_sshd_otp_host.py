@@ -11,9 +11,10 @@ import os
 
 import pytest
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils import sshd_otp_host
-from ansible_collections.fleet2fa.nas.plugins.module_utils.sshd_otp_host import HostError, SshdOtpHost
-from ansible_collections.fleet2fa.nas.plugins.module_utils.sshd_otp_request import SshdOtpRequest
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux import layout
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.sshd_otp_host import HostError, SshdOtpHost
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.sshd_otp_plan import ChangeKind
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.sshd_otp_request import SshdOtpRequest
 
 SECRET = "AEBAGBAFAYDQQCIKBMGA2DQPCAIREEYU"
 SECRET_HEX = "0102030405060708090A0B0C0D0E0F1011121314"
@@ -50,7 +51,7 @@ def tree(tmp_path, monkeypatch):
     (tmp_path / "pam.d").mkdir()
     (tmp_path / "ssh" / "sshd_config").write_text(MAIN)
     (tmp_path / "pam.d" / "sshd").write_text(PAM)
-    monkeypatch.setattr(sshd_otp_host.pam_stack, "find_pam_module", lambda module: "/lib/security/" + module)
+    monkeypatch.setattr(layout, "find_pam_module", lambda module: "/lib/security/" + module)
     return tmp_path
 
 
@@ -77,35 +78,35 @@ def _files(tree):
 
 def _run(tree, fake, state="present", **extra):
     host = SshdOtpHost(_request(tree, state, **extra), fake, sshd_path="/usr/sbin/sshd")
-    changes = host.plan()
-    host.preflight(changes)
-    return host, changes, host.apply(changes)
+    plan = host.plan()
+    host.preflight(plan)
+    return host, plan, host.apply(plan)
 
 
 def test_present_then_absent_gives_every_file_back_byte_for_byte(tree):
     before = _files(tree)
     fake = FakeHost()
-    host, changes, handle = _run(tree, fake)
+    host, _plan, handle = _run(tree, fake)
     host.discard(handle)
     assert (tree / "users.oath").read_text() == "HOTP/T30/6\troot\t-\t%s\n" % SECRET_HEX
     assert oct((tree / "users.oath").stat().st_mode & 0o777) == "0o600"
     assert "auth required pam_oath.so usersfile=%s window=3 digits=6\n" % (tree / "users.oath") in (tree / "pam.d" / "sshd").read_text()
     assert (tree / "ssh" / "sshd_config").read_text().endswith("/*.conf\n" + MAIN)
     assert ["systemctl", "reload", "ssh.service"] in fake.calls
-    host, changes, handle = _run(tree, FakeHost(), state="absent")
+    host, _plan, handle = _run(tree, FakeHost(), state="absent")
     host.discard(handle)
     assert _files(tree) == before
     assert not (tree / "state").exists()
 
 
 def test_second_run_after_a_pam_oath_rewrite_changes_nothing(tree):
-    host, _changes, handle = _run(tree, FakeHost())
+    host, _plan, handle = _run(tree, FakeHost())
     host.discard(handle)
     line = "HOTP/T30/6\troot\t-\t%s\t0\t806756\t2026-11-28T17:13:14L\n" % SECRET_HEX
     (tree / "users.oath").write_text(line)
     fake = FakeHost()
-    host, changes, handle = _run(tree, fake)
-    assert handle is None and not any(c.changed for c in changes)
+    host, plan, handle = _run(tree, fake)
+    assert handle is None and not any(c.changed for c in plan)
     assert (tree / "users.oath").read_text() == line
     assert not any(call[:2] == ["systemctl", "reload"] for call in fake.calls)
 
@@ -113,14 +114,14 @@ def test_second_run_after_a_pam_oath_rewrite_changes_nothing(tree):
 def test_rejected_config_is_refused_before_any_write(tree):
     before = _files(tree)
     host = SshdOtpHost(_request(tree), FakeHost(sshd_t_error="line 5: unsupported option"), sshd_path="/usr/sbin/sshd")
-    changes = host.plan()
+    plan = host.plan()
     with pytest.raises(HostError, match="sshd -t rejects the resulting configuration: line 5"):
-        host.preflight(changes)
+        host.preflight(plan)
     assert _files(tree) == before
 
 
 def test_missing_pam_module_is_refused_before_any_write(tree, monkeypatch):
-    monkeypatch.setattr(sshd_otp_host.pam_stack, "find_pam_module", lambda module: None)
+    monkeypatch.setattr(layout, "find_pam_module", lambda module: None)
     before = _files(tree)
     host = SshdOtpHost(_request(tree, pam_module="pam_nope.so"), FakeHost(), sshd_path="/usr/sbin/sshd")
     with pytest.raises(HostError, match="pam_nope.so is not installed"):
@@ -129,13 +130,13 @@ def test_missing_pam_module_is_refused_before_any_write(tree, monkeypatch):
 
 
 def test_restore_puts_back_what_a_run_changed_and_reloads(tree):
-    host, _changes, handle = _run(tree, FakeHost())
+    host, _plan, handle = _run(tree, FakeHost())
     host.discard(handle)
     settled = _files(tree)
     other = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
     fake = FakeHost()
-    host, _changes, handle = _run(tree, fake, users=[{"name": "root", "secret": other}], window=5)
-    assert host.users_updated == ["root"]
+    host, plan, handle = _run(tree, fake, users=[{"name": "root", "secret": other}], window=5)
+    assert plan.users_updated == ["root"]
     restored = host.restore(handle)
     assert sorted(os.path.basename(p) for p in restored) == ["sshd", "users.oath"]
     assert _files(tree) == settled
@@ -144,7 +145,7 @@ def test_restore_puts_back_what_a_run_changed_and_reloads(tree):
 
 def test_diff_of_the_users_file_shows_a_fingerprint_never_the_secret(tree):
     host = SshdOtpHost(_request(tree), FakeHost(), sshd_path="/usr/sbin/sshd")
-    oath = next(c for c in host.plan() if c.kind == "oath")
+    oath = next(c for c in host.plan() if c.kind is ChangeKind.USERS_FILE)
     shown = "%s%s" % (oath.shown_before, oath.shown_after)
     assert shown.startswith("Noneroot HOTP/T30/6 sha256:")
     assert SECRET not in shown and SECRET_HEX not in shown.upper()

@@ -2,14 +2,28 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The TrueNAS SSH service: password login for named users, password auth, boot, reload.
 
-Where SSH password login lives moved in 23.10 (research/truenas-2fa.md §4): ``rootlogin`` (CORE 13,
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
+Where SSH password login lives moved in 23.10 (docs/truenas.md §6): ``rootlogin`` (CORE 13,
 22.12) and ``adminlogin`` (22.12) in ``ssh.config``; then ``ssh_password_enabled`` on each user.
 ``plan_ssh`` decides from what the box reported; ``ensure_ssh`` reads, plans and applies.
 """
 
 from __future__ import annotations
 
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.client import CONNECTION_ARGSPEC, run_ensure
+
 SSH_SERVICE = "ssh"
+
+# The options of fleet2fa.nas.truenas_ssh.
+SSH_ARGSPEC = dict(
+    password_login_users=dict(type="list", elements="str", default=[], no_log=False),
+    password_auth=dict(type="bool", no_log=False),
+    enabled=dict(type="bool"),
+    state=dict(type="str", choices=["started", "stopped"]),
+    apply_with=dict(type="str", choices=["reload", "restart", "none"], default="reload"),
+    **CONNECTION_ARGSPEC
+)
 
 
 def plan_ssh(caps, ssh_config, users, password_login_users=None, password_auth=None):
@@ -90,6 +104,11 @@ def ensure_ssh(client, check_mode, password_login_users=None, password_auth=None
         "notes": notes,
         "diff": {"before": before, "after": after},
     }
+
+
+def run_ssh(module):
+    """The body of fleet2fa.nas.truenas_ssh."""
+    run_ensure(module, ensure_ssh, ("password_login_users", "password_auth", "enabled", "state", "apply_with"))
 
 
 def password_login_allowed(caps, ssh_config, users, name):

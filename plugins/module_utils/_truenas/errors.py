@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Errors of the TrueNAS middleware client.
 
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
 Every message names the box and, once it is known, its version. None may hold a secret: modules put
 these messages into results, and ansible-core prints failure messages even under no_log. Text that
 comes from the box (a reason, a midclt traceback) goes through ``scrub`` first, because a failing
@@ -11,6 +13,8 @@ call about 2FA could echo an otpauth URI or a base32 secret.
 from __future__ import annotations
 
 import re
+
+from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
 
 # An otpauth URI, a ``secret=`` parameter, or a long base32 run (a TOTP secret is 16+ characters).
 _SECRET_PATTERNS = (
@@ -35,7 +39,7 @@ def scrub(text):
     return text
 
 
-class MiddlewareError(Exception):
+class MiddlewareError(Fleet2faError):
     """A call to the middleware failed. ``where`` is "host (version)" or just the host."""
 
     def __init__(self, where, what, reason="", errname=None, errno=None, method=None):
