@@ -91,14 +91,25 @@ DEFAULT_PAM_MODULE = "pam_oath.so"
 
 
 def _every(field):
-    """The values of one field over the table, in table order, each once."""
+    """The values of one field over the table, in table order, each once (read at each call: a row
+    added to LAYOUTS counts at once)."""
     return tuple(dict.fromkeys(value for layout in LAYOUTS for value in getattr(layout, field)))
 
 
-PASSWORD_STEPS = _every("password_steps")
-PAM_MODULE_DIRS = _every("pam_module_dirs")
-SSHD_PATHS = _every("sshd_paths")
-SERVICE_UNITS = _every("service_units")
+def password_steps():
+    return _every("password_steps")
+
+
+def pam_module_dirs():
+    return _every("pam_module_dirs")
+
+
+def sshd_paths():
+    return _every("sshd_paths")
+
+
+def service_units():
+    return _every("service_units")
 
 
 def password_step_shapes():
@@ -115,14 +126,14 @@ def install_hint(module=DEFAULT_PAM_MODULE):
 
 def find_sshd(executable=lambda path: os.access(path, os.X_OK), which=shutil.which):
     """The sshd binary: the first of the table's paths that is there, else the one on the PATH, else None."""
-    return next((path for path in SSHD_PATHS if executable(path)), None) or which("sshd")
+    return next((path for path in sshd_paths() if executable(path)), None) or which("sshd")
 
 
-def find_pam_module(module, search=PAM_MODULE_DIRS):
+def find_pam_module(module, search=None):
     """The path of a PAM module as libpam would load it, or None when it is missing."""
     if os.path.isabs(module):
         return module if os.path.isfile(module) else None
-    for pattern in search:
+    for pattern in search or pam_module_dirs():
         for folder in sorted(glob.glob(pattern)):
             candidate = os.path.join(folder, module)
             if os.path.isfile(candidate):
@@ -132,7 +143,7 @@ def find_pam_module(module, search=PAM_MODULE_DIRS):
 
 def service_unit(run):
     """The first of the table's sshd units that systemd knows on this host, or None. ``run(argv)`` -> (rc, out, err)."""
-    for unit in SERVICE_UNITS:
+    for unit in service_units():
         rc, out, _err = run(["systemctl", "show", "-p", "LoadState", "--value", unit])
         if rc == 0 and out.strip() == "loaded":
             return unit

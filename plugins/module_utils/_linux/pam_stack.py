@@ -59,7 +59,7 @@ class SshdPamStack:
     def password_step(self):
         """Index of the line that asks for the password, or None."""
         for index, line in enumerate(self.lines):
-            if any(regex.match(line) for regex in layout.PASSWORD_STEPS):
+            if any(regex.match(line) for regex in layout.password_steps()):
                 return index
         return None
 

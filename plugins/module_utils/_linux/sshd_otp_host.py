@@ -44,7 +44,7 @@ class SshdOtpHost:
         self.run = run
         self.sshd = sshd_path or layout.find_sshd()
         if not self.sshd:
-            raise HostError("no sshd binary found (looked in %s and the PATH)" % ", ".join(layout.SSHD_PATHS))
+            raise HostError("no sshd binary found (looked in %s and the PATH)" % ", ".join(layout.sshd_paths()))
         self.state_path = os.path.join(request.backup_root, STATE_FILE)
         self._version = None
 
@@ -182,7 +182,7 @@ class SshdOtpHost:
     def service_unit(self):
         unit = layout.service_unit(self.run)
         if unit is None:
-            raise HostError("none of %s is known to systemctl on this host" % ", ".join(layout.SERVICE_UNITS))
+            raise HostError("none of %s is known to systemctl on this host" % ", ".join(layout.service_units()))
         return unit
 
     def reload(self, quiet=False):

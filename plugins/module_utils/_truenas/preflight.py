@@ -5,7 +5,7 @@
 PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
 
 It also reads the certificate the middleware serves on the box, over the key-authenticated SSH
-session, so that a later API login proof from the controller can pin it (docs/truenas.md §6).
+session, so that a later API login proof from the controller can pin it (docs/truenas.md §7).
 """
 
 from __future__ import annotations

@@ -46,6 +46,7 @@ class VaultFileEscrow(Escrow):
     backend = "file"
 
     def __init__(self, escrow_dir, vault_secrets):
+        super().__init__({"dir": escrow_dir})
         self.escrow_dir = escrow_dir
         self.vault_secrets = list(vault_secrets or [])
 

@@ -92,7 +92,7 @@ class KvEscrow(Escrow):
     backend = "kv"
 
     def __init__(self, opts):
-        self.opts = opts
+        super().__init__(opts)
         self.bao = OpenBaoClient(opts)
         self.mount = opts.get("kv_mount") or "secret"
         self.prefix = (opts.get("path_prefix") or "").strip("/")

@@ -213,6 +213,9 @@ class Escrow:
 
     backend = None
 
+    def __init__(self, opts=None):
+        self.opts = opts or {}
+
     @classmethod
     def open(cls, opts, vault_secrets=None, basedir=None):
         """The store for the escrow options ``opts`` (every suboption present, defaults filled in)."""

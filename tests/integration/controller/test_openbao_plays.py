@@ -135,3 +135,25 @@ def test_totp_engine_play_draws_the_qr_at_import_and_verifies_devices(ctl, openb
     assert "refused the code of root as already used" in out or "changed=1" in out
     out = ctl.run([{"name": "QR later", "fleet2fa.nas.totp_qr": dict(common, qr_dir=ctl.qr_dir)}], expect_rc=2)
     assert "lives in the TOTP engine and cannot be read back" in out
+
+
+def test_roles_take_every_escrow_option_from_fleet2fa_escrow(ctl, openbao):
+    """AppRole, its mount and the KV path reach the role's tasks through the one fleet2fa_escrow dict."""
+    escrow = {"backend": "kv", "url": openbao.url, "auth_method": "approle", "role_id": openbao.role_id,
+              "secret_id": openbao.secret_id, "approle_mount": "approle", "path_prefix": "approle/rotate",
+              "validate_certs": True, "timeout": 5}
+    ctl.run([{"name": "Escrow", "fleet2fa.nas.totp_secret": {"escrow": escrow}}])
+    kv = hvac.Client(url=openbao.url, token=openbao.token).secrets.kv.v2
+
+    def escrowed():
+        return kv.read_secret_version(path="approle/rotate/nas1", mount_point="secret",
+                                      raise_on_deleted_version=True)["data"]["data"]["users"]["root"]
+
+    before = escrowed()
+    out = ctl.run([{"name": "Rotate", "ansible.builtin.include_role": {"name": "fleet2fa.nas.rotate"},
+                    "vars": {"fleet2fa_escrow": escrow, "fleet2fa_backend": "linux", "fleet2fa_rotate_apply": False,
+                             "fleet2fa_qr_dir": ctl.qr_dir}}])
+    after = escrowed()
+    assert after["fingerprint"] != before["fingerprint"] and after["rotated"], out
+    assert os.path.isfile(os.path.join(ctl.qr_dir, "nas1", "root.png"))
+    assert openbao.role_id not in out and openbao.secret_id not in out

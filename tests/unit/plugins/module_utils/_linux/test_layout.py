@@ -3,7 +3,11 @@
 """The distribution table: each fact is looked for in the table's order, and every family is named."""
 from __future__ import annotations
 
+import pytest
+
 from ansible_collections.fleet2fa.nas.plugins.module_utils._linux import layout
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.pam_stack import PamStackError, SshdPamStack
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.preflight import pam_problems
 
 
 def _systemctl(loaded):
@@ -41,3 +45,22 @@ def test_messages_name_every_family_of_the_table():
             assert "%s on %s" % (row.pam_oath_package, row.label) in hint
         if row.password_step_shape:
             assert "%s (%s)" % (row.password_step_shape, row.label) in shapes
+
+
+def test_a_new_distribution_is_one_row_that_preflight_and_sshd_otp_take_at_once(monkeypatch):
+    """The recipe of docs/extending.md: Arch Linux reads the password through system-remote-login."""
+
+    arch = "#%PAM-1.0\nauth      include   system-remote-login\naccount   include   system-remote-login\n"
+    line = "auth required pam_oath.so usersfile=/etc/users.oath window=3 digits=6"
+    assert pam_problems("/etc/pam.d/sshd", arch)
+    with pytest.raises(PamStackError):
+        SshdPamStack(arch).ensure(line)
+    monkeypatch.setattr(layout, "LAYOUTS", layout.LAYOUTS + (layout.Layout(
+        name="arch", label="Arch Linux", password_steps=(r"^\s*auth\s+include\s+system-remote-login\b",),
+        password_step_shape="auth include system-remote-login", pam_module_dirs=("/usr/lib/security",),
+        sshd_paths=("/usr/bin/sshd",), service_units=("sshd.service",), pam_oath_package="oath-toolkit"),))
+    assert pam_problems("/etc/pam.d/sshd", arch) == []
+    stack = SshdPamStack(arch)
+    assert stack.ensure(line) is True
+    assert stack.text().splitlines()[2] == line
+    assert "/usr/bin/sshd" in layout.sshd_paths() and "oath-toolkit on Arch Linux" in layout.install_hint()
