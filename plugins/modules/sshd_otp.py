@@ -36,8 +36,9 @@ notes:
   - The login proof connects straight from the controller with paramiko, to the address and port Ansible's connection
     uses for the host (C(ansible_host), C(ansible_port) and their C(ansible_ssh_*) forms); SSH jump hosts and proxy
     commands of the connection are not used for it.
-  - How it works, lockout safety and rollback are described in C(docs/linux-sshd.md) of the collection.
 seealso:
+  - ref: ansible_collections.fleet2fa.nas.docsite.linux-sshd
+    description: How it works, lockout safety, rollback and the distributions (docs/linux-sshd.md).
   - module: fleet2fa.nas.totp_secret
   - module: fleet2fa.nas.preflight
   - module: fleet2fa.nas.otp_state_info

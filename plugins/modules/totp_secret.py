@@ -67,6 +67,8 @@ attributes:
     support: partial
     details: Not idempotent with O(regenerate=always).
 seealso:
+  - ref: ansible_collections.fleet2fa.nas.docsite.escrow
+    description: What is stored, the backends, the escrow option and break glass (docs/escrow.md).
   - module: fleet2fa.nas.totp_qr
   - module: fleet2fa.nas.totp_enrollment
   - plugin: fleet2fa.nas.totp_code

@@ -53,6 +53,8 @@ attributes:
   idempotent:
     support: full
 seealso:
+  - ref: ansible_collections.fleet2fa.nas.docsite.truenas
+    description: Transports, versions and the rollout order that avoids lockouts (docs/truenas.md).
   - module: fleet2fa.nas.truenas_user_2fa
   - module: fleet2fa.nas.truenas_ssh
 """

@@ -54,6 +54,8 @@ attributes:
   idempotent:
     support: full
 seealso:
+  - ref: ansible_collections.fleet2fa.nas.docsite.truenas
+    description: Where SSH password login lives, version by version (docs/truenas.md).
   - module: fleet2fa.nas.truenas_2fa
 """
 

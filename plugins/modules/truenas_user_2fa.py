@@ -100,6 +100,8 @@ notes:
     escrows it and drops it. Neither the URI nor the secret appears in output, even at C(-vvvv).
   - Order matters for a safe rollout; see M(fleet2fa.nas.truenas_2fa) and docs/truenas.md.
 seealso:
+  - ref: ansible_collections.fleet2fa.nas.docsite.truenas
+    description: Who makes the secrets and how they reach the escrow, version by version (docs/truenas.md).
   - module: fleet2fa.nas.truenas_2fa
   - module: fleet2fa.nas.truenas_ssh
   - module: fleet2fa.nas.totp_secret
