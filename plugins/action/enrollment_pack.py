@@ -4,79 +4,53 @@
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
-
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils import handout
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.controller import ESCROW_ARGSPEC, failing_as, open_for_plugin
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import check_name
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.files import FileWriteError
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.migration import MAX_BATCH, MigrationError
-
-ARGSPEC = dict(
-    ESCROW_ARGSPEC,
-    users={"type": "list", "elements": "str", "default": ["root"]},
-    hosts={"type": "list", "elements": "str", "required": True},
-    qr_dir={"type": "path", "required": True},
-    batch_size={"type": "int", "default": MAX_BATCH},
-    unsupported={"type": "str", "choices": ["skip", "fail"], "default": "skip"},
-    spot_checks={"type": "int", "default": 3},
-    codes={"type": "list", "elements": "dict", "no_log": True},
-    codes_from_escrow={"type": "bool", "default": False},
-    window={"type": "int", "default": 1},
-)
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils import _handout as handout
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import EscrowAction
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import check_name
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._migration import MAX_BATCH
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(EscrowAction):
+    ARGSPEC = dict(
+        users={"type": "list", "elements": "str", "default": ["root"]},
+        hosts={"type": "list", "elements": "str", "required": True},
+        qr_dir={"type": "path", "required": True},
+        batch_size={"type": "int", "default": MAX_BATCH},
+        unsupported={"type": "str", "choices": ["skip", "fail"], "default": "skip"},
+        spot_checks={"type": "int", "default": 3},
+        codes={"type": "list", "elements": "dict", "no_log": True},
+        codes_from_escrow={"type": "bool", "default": False},
+        window={"type": "int", "default": 1},
+    )
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-        dummy, args = self.validate_argument_spec(argument_spec=ARGSPEC)
+    def run_escrow(self, args, host, task_vars):
         if not 1 <= args["batch_size"] <= MAX_BATCH:
-            raise AnsibleActionFail("batch_size must be 1 to %d (Google Authenticator's limit)" % MAX_BATCH)
+            raise handout.HandoutError("batch_size must be 1 to %d (Google Authenticator's limit)" % MAX_BATCH)
         if args["spot_checks"] < 1:
-            raise AnsibleActionFail("spot_checks must be at least 1")
-        codes = self._codes(args["codes"])
+            raise handout.HandoutError("spot_checks must be at least 1")
+        codes = handout.codes_by_user(args["codes"])
         packs, pending, changed_paths = {}, [], []
-        with failing_as():
-            try:
-                store = open_for_plugin(self, args)
-                for user in args["users"]:
-                    check_name(user, "user")
-                    folder = handout.pack_dir(args["qr_dir"], user)
-                    accounts, skipped, missing = handout.collect(store, user, args["hosts"], args["unsupported"])
-                    for item in skipped:
-                        self._display.warning("enrollment pack of %s: %s skipped: %s" % (user, item["host"], item["reason"]))
-                    pack = {"folder": folder, "skipped": skipped, "missing": missing, "batches": [],
-                            "written": [], "spot_check": {"status": "none", "hosts": []}}
-                    packs[user] = pack
-                    if not accounts:
-                        continue
-                    files, manifest = handout.render_pack(user, accounts, args["batch_size"])
-                    pack["written"] = handout.write_pack(folder, files, manifest, skipped, self._task.check_mode)
-                    changed_paths.extend(pack["written"])
-                    pack["batches"] = manifest["batches"]
-                    pack["batch_id"] = manifest["batch_id"]
-                    pack_hosts = [host for host, _entry in accounts]
-                    pack["spot_check"] = self._spot_check(store, user, pack_hosts, codes, args)
-                    if pack["spot_check"]["status"] == "pending":
-                        pending.extend({"user": user, "host": host} for host in pack["spot_check"]["hosts"])
-            except (handout.HandoutError, MigrationError, FileWriteError) as exc:
-                raise AnsibleActionFail(str(exc)) from None
-        result.update(changed=bool(changed_paths), packs=packs, pending=pending)
-        return result
-
-    @staticmethod
-    def _codes(items):
-        codes = {}
-        for index, item in enumerate(items or []):
-            if not all(item.get(k) not in (None, "") for k in ("user", "host", "code")):
-                raise AnsibleActionFail("codes[%d] needs user, host and code" % index)
-            codes.setdefault(str(item["user"]), {})[str(item["host"])] = str(item["code"])
-        return codes
+        for user in args["users"]:
+            check_name(user, "user")
+            folder = handout.pack_dir(args["qr_dir"], user)
+            accounts, skipped, missing = handout.collect(self.store, user, args["hosts"], args["unsupported"])
+            for item in skipped:
+                self._display.warning("enrollment pack of %s: %s skipped: %s" % (user, item["host"], item["reason"]))
+            pack = {"folder": folder, "skipped": skipped, "missing": missing, "batches": [],
+                    "written": [], "spot_check": {"status": "none", "hosts": []}}
+            packs[user] = pack
+            if not accounts:
+                continue
+            files, manifest = handout.render_pack(user, accounts, args["batch_size"])
+            pack["written"] = handout.write_pack(folder, files, manifest, skipped, self._task.check_mode)
+            changed_paths.extend(pack["written"])
+            pack["batches"] = manifest["batches"]
+            pack["batch_id"] = manifest["batch_id"]
+            pack_hosts = [name for name, _entry in accounts]
+            pack["spot_check"] = self._spot_check(self.store, user, pack_hosts, codes, args)
+            if pack["spot_check"]["status"] == "pending":
+                pending.extend({"user": user, "host": name} for name in pack["spot_check"]["hosts"])
+        return dict(changed=bool(changed_paths), packs=packs, pending=pending)
 
     def _spot_check(self, store, user, pack_hosts, codes, args):
         if user in codes:

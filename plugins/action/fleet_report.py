@@ -6,24 +6,11 @@ from __future__ import annotations
 
 import os
 
-from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
-
-from ansible_collections.fleet2fa.nas.plugins.module_utils.deps import MissingLibraryError
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils import report, report_html
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.controller import ESCROW_ARGSPEC, failing_as, open_for_plugin
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.files import FileWriteError, write_files
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.query import QueryError, plain
-
-ARGSPEC = dict(
-    ESCROW_ARGSPEC,
-    hosts={"type": "list", "elements": "str", "required": True},
-    state_var={"type": "str", "default": "fleet2fa_report_state"},
-    outcome_var={"type": "str", "default": "fleet2fa_outcome"},
-    report_dir={"type": "path", "required": True},
-    query={"type": "str"},
-    title={"type": "str", "default": "fleet2fa report"},
-)
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils import _report as report
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils import _report_html as report_html
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import EscrowAction
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._common import plain
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._files import write_files
 
 
 def outcome_failure(outcome):
@@ -39,42 +26,34 @@ def outcome_failure(outcome):
     return str(outcome) if outcome else None
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(EscrowAction):
+    ARGSPEC = dict(
+        hosts={"type": "list", "elements": "str", "required": True},
+        state_var={"type": "str", "default": "fleet2fa_report_state"},
+        outcome_var={"type": "str", "default": "fleet2fa_outcome"},
+        report_dir={"type": "path", "required": True},
+        query={"type": "str"},
+        title={"type": "str", "default": "fleet2fa report"},
+    )
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-        dummy, args = self.validate_argument_spec(argument_spec=ARGSPEC)
+    def run_escrow(self, args, host, task_vars):
         hostvars = task_vars.get("hostvars", {})
         states, failures = {}, {}
-        for host in args["hosts"]:
-            known = hostvars[host] if host in hostvars else {}
+        for name in args["hosts"]:
+            known = hostvars[name] if name in hostvars else {}
             if args["state_var"] in known:
-                states[host] = plain(known[args["state_var"]])
+                states[name] = plain(known[args["state_var"]])
             failure = outcome_failure(known.get(args["outcome_var"]) if args["outcome_var"] in known else None)
             if failure:
-                failures[host] = failure
-        with failing_as():
-            try:
-                store = open_for_plugin(self, args)
-                document, guard = report.build(args["hosts"], states, store, failures)
-                shown = report.narrow(document, args["query"])
-                files = {
-                    "report.json": report.to_json(shown, guard),
-                    "report.html": guard.check(report_html.render(shown, args["title"]), "HTML report").encode("utf-8"),
-                }
-                folder = os.path.join(self._loader.get_basedir(), os.path.expanduser(args["report_dir"]))
-                written = write_files(folder, files, check_mode=self._task.check_mode)
-            except (report.ReportError, QueryError, FileWriteError, MissingLibraryError) as exc:
-                raise AnsibleActionFail(str(exc)) from None
-        result.update(
-            changed=bool(written),
-            json=os.path.join(folder, "report.json"),
-            html=os.path.join(folder, "report.html"),
-            written=written,
-            summary=document["summary"],
-            report=shown,
-        )
-        return result
+                failures[name] = failure
+        document, guard = report.build(args["hosts"], states, self.store, failures)
+        shown = report.narrow(document, args["query"])
+        files = {
+            "report.json": report.to_json(shown, guard),
+            "report.html": guard.check(report_html.render(shown, args["title"]), "HTML report").encode("utf-8"),
+        }
+        folder = os.path.join(self._loader.get_basedir(), os.path.expanduser(args["report_dir"]))
+        written = write_files(folder, files, check_mode=self._task.check_mode)
+        return dict(changed=bool(written), json=os.path.join(folder, "report.json"),
+                    html=os.path.join(folder, "report.html"), written=written, summary=document["summary"],
+                    report=shown)

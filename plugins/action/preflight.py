@@ -9,22 +9,16 @@ from __future__ import annotations
 
 import time
 
-from ansible.errors import AnsibleError
-from ansible.plugins.action import ActionBase
+from ansible_collections.fleet2fa.nas.plugins.module_utils._platform import PREFLIGHT_SPEC
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import HostModuleAction
 
-MODULE = "fleet2fa.nas.preflight"
 PASSWORD_VARS = ("ansible_password", "ansible_ssh_pass", "ansible_ssh_password")
 KEY_CONNECTIONS = ("ssh", "ansible.builtin.ssh", "paramiko", "paramiko_ssh", "ansible.builtin.paramiko_ssh")
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-
-    def _connection_option(self, name):
-        try:
-            return self._connection.get_option(name)
-        except (AttributeError, KeyError, AnsibleError):
-            return None
+class ActionModule(HostModuleAction):
+    MODULE = "fleet2fa.nas.preflight"
+    ARGSPEC = PREFLIGHT_SPEC
 
     def connection_problems(self, task_vars, allow_password):
         """Why the automation access is not key-only (empty when it is)."""
@@ -34,7 +28,7 @@ class ActionModule(ActionBase):
             problems.append("Ansible reaches this host with the %s connection; the rollout needs ssh with a key" % transport)
         if not allow_password:
             given = [name for name in PASSWORD_VARS if task_vars.get(name)]
-            if self._connection_option("password") and not given:
+            if self.connection_option("password") and not given:
                 given = ["the connection's password option"]
             if given:
                 problems.append("Ansible logs in with a password (%s): once the OTP is asked that login stops "
@@ -45,10 +39,10 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
         del tmp
-        args = dict(self._task.args)
-        problems = self.connection_problems(task_vars, bool(args.get("allow_password_connection")))
+        args = self.validated_args()
+        problems = self.connection_problems(task_vars, args["allow_password_connection"])
         before = time.time()
-        inner = self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars)
+        inner = self.execute(self.module_args(), task_vars)
         after = time.time()
         if inner.get("failed") or inner.get("unreachable"):
             return dict(result, **inner)
@@ -59,11 +53,9 @@ class ActionModule(ActionBase):
             # The host read its clock somewhere between our two readings; half the round trip is the error bar.
             skew = host_time - (before + after) / 2
             result["clock_skew"] = round(skew, 2)
-            allowed = int(args.get("max_clock_skew", 30)) + (after - before) / 2
-            if abs(skew) > allowed:
+            if abs(skew) > args["max_clock_skew"] + (after - before) / 2:
                 problems.append("its clock is %.0f s %s the controller's (more than %d s): codes would not match; "
-                                "fix NTP first" % (abs(skew), "ahead of" if skew > 0 else "behind",
-                                                   int(args.get("max_clock_skew", 30))))
+                                "fix NTP first" % (abs(skew), "ahead of" if skew > 0 else "behind", args["max_clock_skew"]))
         result["problems"] = problems
         result["changed"] = False
         if problems:

@@ -2,87 +2,109 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run sshd_otp on the host, then prove a real password + code login from the controller.
 
-A failed proof restores every file the module changed (from the backup it keeps on the host) and
-fails naming the host and the reason. The password and the secrets stay out of the result.
+The secrets of users listed without one are read from the escrow here, on the controller, and go to
+the module as no_log arguments; the proof uses the key the action holds. A failed proof restores
+every file the module changed (from the backup it keeps on the host) and fails naming the host and
+the reason. The password and the secrets stay out of the result.
 """
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleError
-from ansible.plugins.action import ActionBase
+from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.sshd_otp_module import ARGUMENT_RULES, ARGUMENT_SPEC
+from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import TotpKey
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import HostModuleAction, failing_as
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowError, check_name
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._ssh_prover import LoginProver, ProofError
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils import deps, totp
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.login_prover import LoginProver, ProofError, key_for
 
-MODULE = "fleet2fa.nas.sshd_otp"
-
-
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-
-    def _option(self, name, task_vars, default=None):
-        try:
-            value = self._connection.get_option(name)
-        except (AttributeError, KeyError, AnsibleError):
-            value = None
-        return value if value not in (None, "") else default
-
-    def _address(self, task_vars):
-        host = self._option("host", task_vars) or task_vars.get("ansible_host") or task_vars.get("inventory_hostname")
-        port = self._option("port", task_vars) or task_vars.get("ansible_port") or 22
-        return self._templar.template(host), int(self._templar.template(port))
-
-    def _call(self, args, task_vars):
-        return self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars)
+class ActionModule(HostModuleAction):
+    MODULE = "fleet2fa.nas.sshd_otp"
+    ARGSPEC = ARGUMENT_SPEC
+    ARGSPEC_RULES = ARGUMENT_RULES
+    ACTION_ONLY = ("verify_password", "verify_timeout", "verify", "escrow")
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
-        args = dict(self._task.args)
-        password = args.pop("verify_password", None)
-        args.pop("verify_timeout", None)
-        verify_always = args.pop("verify", "on_change") == "always"
-        if not args.get("automation_user"):
-            args["automation_user"] = self._option("remote_user", task_vars) or self._play_context.remote_user or task_vars.get("ansible_user")
-        inner = self._call(args, task_vars)
+        del tmp
+        args = self.validated_args()
+        host = task_vars["inventory_hostname"]
+        module_args = self.module_args()
+        if not module_args.get("automation_user"):
+            module_args["automation_user"] = self.connection_option("remote_user") or self._play_context.remote_user \
+                or task_vars.get("ansible_user")
+        if args["state"] == "present" and not args["rollback"]:
+            with failing_as():
+                module_args["users"] = self.users_with_secrets(args, host)
+        inner = self.execute_quietly(module_args, task_vars)
         result.update(inner)
         handle = result.pop("rollback_handle", None)
-        result.pop("last_used", None)
-        if result.get("failed") or args.get("rollback"):
+        last_used = result.pop("last_used", None) or {}
+        if result.get("failed") or args["rollback"]:
             return result
-        state = args.get("state", "present")
-        want_proof = state == "present" and password and not self._task.check_mode and (handle or verify_always)
+        password = args["verify_password"]
+        want_proof = args["state"] == "present" and password and not self._task.check_mode \
+            and (handle or args["verify"] == "always")
         if not want_proof:
             if handle:
-                self._call(dict(args, rollback="discard", rollback_handle=handle), task_vars)
-            if state == "present" and not password:
+                self.discard(module_args, handle, task_vars)
+            if args["state"] == "present" and not password:
                 result["proof"] = {"skipped": "verify_password was not given"}
             return result
-        host, port = self._address(task_vars)
+        address, port = self.ssh_target(task_vars)
+        user = args["verify_user"] or module_args["users"][0]["name"]
         try:
-            users = args.get("users") or []
-            user = args.get("verify_user") or users[0]["name"]
-            digits = int(args.get("digits", totp.DEFAULT_DIGITS))
-            period = int(args.get("period", totp.DEFAULT_PERIOD))
-            key = key_for(users, user, digits, period)
-            if key is None:
-                raise ProofError("verify_user %s is not one of users" % user)
-            prover = LoginProver(host, port, user, password, key, int(args.get("window", 3)),
-                                 int(self._task.args.get("verify_timeout", 15)))
-            result["proof"] = prover.prove(last_used=(inner.get("last_used") or {}).get(user))
+            prover = LoginProver(address, port, user, password, self.proof_key(module_args["users"], user, args),
+                                 args["window"], args["verify_timeout"])
+            result["proof"] = prover.prove(last_used=last_used.get(user))
             result["proven"] = True
-        except (ProofError, deps.MissingLibraryError, totp.TotpError) as exc:
+        except Fleet2faError as exc:
             reason = str(exc)
             if handle:
-                back = self._call(dict(args, rollback="restore", rollback_handle=handle), task_vars)
+                back = self.restore(module_args, handle, task_vars)
                 if back.get("failed"):
                     reason += "; the rollback failed too: %s" % back.get("msg")
                 else:
                     reason += "; rolled back: %s restored and sshd reloaded" % ", ".join(back.get("restored_files") or ["nothing"])
                     result.update(changed=False, rolled_back=True)
-            result.update(failed=True, proven=False, msg="%s (%s:%d): login proof failed: %s"
-                          % (task_vars.get("inventory_hostname", host), host, port, reason))
+            result.update(failed=True, proven=False, msg="%s (%s:%d): login proof failed: %s" % (host, address, port, reason))
             return result
         if handle:
-            self._call(dict(args, rollback="discard", rollback_handle=handle), task_vars)
+            self.discard(module_args, handle, task_vars)
         return result
+
+    def users_with_secrets(self, args, host):
+        """The task's users, each with its secret: as given, or the escrowed one of (host, user)."""
+        users = args["users"] or []
+        store = self.open_store(args["escrow"]) if any(not item.get("secret") for item in users) else None
+        filled = []
+        for item in users:
+            secret = item.get("secret")
+            if not secret:
+                secret = self.escrowed_secret(store, host, item["name"], args)
+            filled.append({"name": item["name"], "secret": secret})
+        return filled
+
+    @staticmethod
+    def escrowed_secret(store, host, user, args):
+        entry = store.get(host, check_name(user, "user"))
+        if entry is None:
+            raise EscrowError("%s has no secret for user %s: run fleet2fa.nas.totp_secret first" % (store.location(host), user))
+        if entry.key is None:
+            raise EscrowError("the key of %s on %s lives in the TOTP engine, which never gives it back; pam_oath needs "
+                              "it: use a file or kv escrow for Linux hosts" % (user, host))
+        if (entry.digits, entry.period) != (args["digits"], args["period"]):
+            raise EscrowError("the escrowed key of %s on %s has %d digits and a %d s period, the task asks for %d and %d: "
+                              "set digits and period to the escrow's, or rotate the key (fleet2fa.nas.totp_secret "
+                              "regenerate=always)" % (user, host, entry.digits, entry.period, args["digits"],
+                                                      args["period"]))
+        return entry.key.secret
+
+    @staticmethod
+    def proof_key(users, user, args):
+        """The TotpKey the proof logs in with: the secret the module just put in force for ``user``."""
+        for item in users:
+            if item["name"] == user:
+                return TotpKey(item["secret"], args["digits"], args["period"])
+        raise ProofError("verify_user %s is not one of users" % user)

@@ -4,59 +4,38 @@
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
-
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.controller import ESCROW_ARGSPEC, failing_as, open_for_plugin
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import check_name
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.qr import QrFiles
-
-ARGSPEC = dict(
-    ESCROW_ARGSPEC,
-    user={"type": "str", "default": "root"},
-    qr_dir={"type": "path", "required": True},
-    terminal={"type": "bool", "default": False},
-)
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import EscrowAction
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowError, check_name
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._qr import QrFiles
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(EscrowAction):
+    ARGSPEC = dict(
+        user={"type": "str", "default": "root"},
+        qr_dir={"type": "path", "required": True},
+        terminal={"type": "bool", "default": False},
+    )
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-        dummy, args = self.validate_argument_spec(argument_spec=ARGSPEC)
-        host = task_vars["inventory_hostname"]
-        with failing_as():
-            user = check_name(args["user"], "user")
-            files = QrFiles(args["qr_dir"])
-            paths = files.paths(host, user)  # a host name that would leave qr_dir fails here
-            store = open_for_plugin(self, args)
-            entry = store.get(host, user)
-            if entry is None:
-                raise AnsibleActionFail(
-                    "%s has no secret for user %s yet: run fleet2fa.nas.totp_secret first" % (store.location(host), user)
-                )
-            if entry.key is None:
-                raise AnsibleActionFail(
-                    "the key of %s on %s lives in the TOTP engine and cannot be read back; its QR files are "
-                    "written by fleet2fa.nas.totp_secret with qr_dir when the key is created" % (user, host)
-                )
-            uri = entry.uri()
-            written = files.write(host, user, uri, check_mode=self._task.check_mode)
-            drawn = None
-            if args["terminal"] and not self._task.check_mode:
-                drawn = files.draw_on_terminal(uri, "%s on %s (%s)" % (user, host, entry.fingerprint))
-                if not drawn:
-                    self._display.warning("%s: no terminal (/dev/tty) to draw the QR code of %s on" % (host, user))
-        result.update(
-            changed=bool(written),
-            png=paths[".png"],
-            svg=paths[".svg"],
-            written=written,
-            fingerprint=entry.fingerprint,
-            user=user,
-            terminal=drawn,
-        )
-        return result
+    def run_escrow(self, args, host, task_vars):
+        user = check_name(args["user"], "user")
+        files = QrFiles(args["qr_dir"])
+        paths = files.paths(host, user)  # a host name that would leave qr_dir fails here
+        entry = self.store.get(host, user)
+        if entry is None:
+            raise EscrowError(
+                "%s has no secret for user %s yet: run fleet2fa.nas.totp_secret first" % (self.store.location(host), user)
+            )
+        if entry.key is None:
+            raise EscrowError(
+                "the key of %s on %s lives in the TOTP engine and cannot be read back; its QR files are "
+                "written by fleet2fa.nas.totp_secret with qr_dir when the key is created" % (user, host)
+            )
+        uri = entry.uri()
+        written = files.write(host, user, uri, check_mode=self._task.check_mode)
+        drawn = None
+        if args["terminal"] and not self._task.check_mode:
+            drawn = files.draw_on_terminal(uri, "%s on %s (%s)" % (user, host, entry.fingerprint))
+            if not drawn:
+                self._display.warning("%s: no terminal (/dev/tty) to draw the QR code of %s on" % (host, user))
+        return dict(changed=bool(written), png=paths[".png"], svg=paths[".svg"], written=written,
+                    fingerprint=entry.fingerprint, user=user, terminal=drawn)

@@ -4,60 +4,49 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
-
-from ansible_collections.fleet2fa.nas.plugins.module_utils import totp
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.controller import ESCROW_ARGSPEC, failing_as, open_for_plugin
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import EscrowEntry, check_name
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.qr import QrFiles
-
-ARGSPEC = dict(
-    ESCROW_ARGSPEC,
-    user={"type": "str", "default": "root"},
-    digits={"type": "int", "choices": list(totp.DIGITS_CHOICES), "default": totp.DEFAULT_DIGITS},
-    period={"type": "int", "choices": list(totp.PERIOD_CHOICES), "default": totp.DEFAULT_PERIOD},
-    issuer={"type": "str", "default": "fleet2fa"},
-    label={"type": "str"},
-    regenerate={"type": "str", "choices": ["never", "always"], "default": "never"},
-    qr_dir={"type": "path"},
-)
+from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import EscrowAction
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowEntry, check_name
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._qr import QrFiles
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(EscrowAction):
+    ARGSPEC = dict(
+        user={"type": "str", "default": "root"},
+        digits={"type": "int", "choices": list(totp.DIGITS_CHOICES), "default": totp.DEFAULT_DIGITS},
+        period={"type": "int", "choices": list(totp.PERIOD_CHOICES), "default": totp.DEFAULT_PERIOD},
+        issuer={"type": "str", "default": "fleet2fa"},
+        label={"type": "str"},
+        regenerate={"type": "str", "choices": ["never", "always"], "default": "never"},
+        qr_dir={"type": "path"},
+    )
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-        dummy, args = self.validate_argument_spec(argument_spec=ARGSPEC)
-        host = task_vars["inventory_hostname"]
+    def run_escrow(self, args, host, task_vars):
         check_mode = self._task.check_mode
-        with failing_as():
-            user = check_name(args["user"], "user")
-            store = open_for_plugin(self, args)
-            current = store.get(host, user)
-            account = args["label"] or "%s@%s" % (user, host)
-            wanted = current is None or args["regenerate"] == "always"
-            new_key = None
-            entry = current
-            if wanted and not check_mode:
-                new_key = totp.TotpKey.generate(args["digits"], args["period"])
-                fresh = EscrowEntry.new(user, new_key, issuer=args["issuer"], account=account)
-                if current is None:
-                    entry, created = store.put_once(host, user, fresh)
-                    wanted = created  # another fork or controller may have been first
-                else:
-                    entry = store.replace(host, user, fresh)
-            qr_written = []
-            if args["qr_dir"] and entry is not None:
-                # The TOTP engine never gives its key back: its QR is drawn now or never.
-                key = entry.key or (new_key if wanted else None)
-                if key is not None:
-                    uri = key.uri(entry.account or account, entry.issuer)
-                    qr_written = QrFiles(args["qr_dir"]).write(host, user, uri, check_mode=check_mode)
-            elif args["qr_dir"] and check_mode:
-                qr_written = list(QrFiles(args["qr_dir"]).paths(host, user).values())
+        user = check_name(args["user"], "user")
+        store = self.store
+        current = store.get(host, user)
+        account = args["label"] or "%s@%s" % (user, host)
+        wanted = current is None or args["regenerate"] == "always"
+        new_key = None
+        entry = current
+        if wanted and not check_mode:
+            new_key = totp.TotpKey.generate(args["digits"], args["period"])
+            fresh = EscrowEntry.new(user, new_key, issuer=args["issuer"], account=account)
+            if current is None:
+                entry, created = store.put_once(host, user, fresh)
+                wanted = created  # another fork or controller may have been first
+            else:
+                entry = store.replace(host, user, fresh)
+        qr_written = []
+        if args["qr_dir"] and entry is not None:
+            # The TOTP engine never gives its key back: its QR is drawn now or never.
+            key = entry.key or (new_key if wanted else None)
+            if key is not None:
+                uri = key.uri(entry.account or account, entry.issuer)
+                qr_written = QrFiles(args["qr_dir"]).write(host, user, uri, check_mode=check_mode)
+        elif args["qr_dir"] and check_mode:
+            qr_written = list(QrFiles(args["qr_dir"]).paths(host, user).values())
 
         if current is not None and not wanted and (current.digits, current.period) != (args["digits"], args["period"]):
             self._display.warning(
@@ -66,7 +55,7 @@ class ActionModule(ActionBase):
                 % (host, user, current.digits, current.period, args["digits"], args["period"])
             )
         after = entry.public() if entry is not None else {"user": user}
-        result.update(
+        result = dict(
             changed=bool(wanted or qr_written),
             backend=store.backend,
             location=store.location(host),

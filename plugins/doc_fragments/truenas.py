@@ -1,12 +1,15 @@
 # Copyright: (c) 2026, fleet2fa.nas developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""How the TrueNAS modules reach the middleware."""
+"""How the TrueNAS modules reach the middleware, and which versions they drive.
+
+The list of versions comes from module_utils/_truenas/version.py, its one home.
+"""
 
 from __future__ import annotations
 
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.version import SUPPORTED
 
-class ModuleDocFragment:
-    DOCUMENTATION = r"""
+_DOCUMENTATION = r"""
 options:
   transport:
     description:
@@ -59,6 +62,14 @@ requirements:
   - C(websocket-client) on the controller, for O(transport=websocket) only.
 notes:
   - Errors name the box and its C(system.version) string, never a secret.
-  - "Supported versions: CORE 13.0/13.3, SCALE 22.12, 23.10, 24.04, 24.10, 25.04, 25.10, 26.0.
-    Others are refused with a clear error before anything is changed."
+  - "Supported versions: SUPPORTED_VERSIONS. Others are refused with a clear error before anything is changed."
 """
+
+
+class ModuleDocFragment:
+    """How the TrueNAS modules reach the middleware; DOCUMENTATION is set below."""
+
+
+# Set after the class: ansible-test's yamllint reads only string literals in a fragment's class body,
+# and the version list must come from version.py.
+ModuleDocFragment.DOCUMENTATION = _DOCUMENTATION.replace("SUPPORTED_VERSIONS", SUPPORTED)

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, fleet2fa.nas developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The fleet2fa.nas.jmespath filter. The work is in plugin_utils/query.py."""
+"""The fleet2fa.nas.jmespath filter. The work is in plugin_utils/_query.py."""
 
 from __future__ import annotations
 
@@ -53,14 +53,14 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.deps import MissingLibraryError
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.query import QueryError, search
+from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._query import search
 
 
 def fleet2fa_jmespath(data, expression):
     try:
         return search(expression, data)
-    except (QueryError, MissingLibraryError) as exc:
+    except Fleet2faError as exc:
         raise AnsibleFilterError("fleet2fa.nas.jmespath: %s" % exc) from None
 
 

@@ -31,11 +31,11 @@ extends_documentation_fragment:
 EXAMPLES = r"""
 - name: Show the current code of root on nas1 (break glass)
   ansible.builtin.debug:
-    msg: "{{ lookup('fleet2fa.nas.totp_code', 'nas1', user='root', escrow_dir='escrow') }}"
+    msg: "{{ lookup('fleet2fa.nas.totp_code', 'nas1', user='root', escrow={'dir': 'escrow'}) }}"
 
 - name: Log in with password and code
   ansible.builtin.set_fact:
-    fleet2fa_otp: "{{ lookup('fleet2fa.nas.totp_code', inventory_hostname, user='root', escrow_dir='escrow') }}"
+    fleet2fa_otp: "{{ lookup('fleet2fa.nas.totp_code', inventory_hostname, user='root', escrow={'dir': 'escrow'}) }}"
 """
 
 RETURN = r"""
@@ -45,20 +45,9 @@ _raw:
   elements: str
 """
 
-from ansible.plugins.lookup import LookupBase
-
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.controller import (
-    ESCROW_ARGSPEC,
-    failing_as_lookup,
-    open_for_plugin,
-)
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import EscrowLookup
 
 
-class LookupModule(LookupBase):
-    def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
-        args = {name: self.get_option(name) for name in ESCROW_ARGSPEC}
-        user = self.get_option("user")
-        with failing_as_lookup():
-            store = open_for_plugin(self, args)
-            return [store.code(str(host), user) for host in terms]
+class LookupModule(EscrowLookup):
+    def lookup(self, store, host):
+        return store.code(host, self.get_option("user"))

@@ -6,12 +6,13 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: totp_escrow
 author: fleet2fa.nas developers (@fleet2fa)
-short_description: The escrowed TOTP secret of a user on a host, to hand to a host module
+short_description: The escrowed TOTP secret of a user on a host, for break glass
 version_added: 0.1.0
 description:
-  - Returns the escrowed secret of O(user) on each host given, for a module argument that the module
-    declares C(no_log). Use it only in tasks with C(no_log=true), because a secret in a task result or a
-    message is printed for everyone who reads the log.
+  - Returns the escrowed secret of O(user) on each host given, for an admin who must type it into an
+    authenticator app by hand, or for a tool of your own. Use it only in tasks with C(no_log=true),
+    because a secret in a task result or a message is printed for everyone who reads the log.
+  - The collection's own modules never need it; M(fleet2fa.nas.sshd_otp) reads the escrow itself.
   - The V(totp_engine) backend cannot give its keys back; this lookup fails for it.
 options:
   _terms:
@@ -33,11 +34,12 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-- name: Hand the escrowed secret to the pam_oath module, never to the log
-  fleet2fa.nas.sshd_otp:
-    users:
-      - name: root
-        secret: "{{ lookup('fleet2fa.nas.totp_escrow', inventory_hostname, user='root', escrow_dir=playbook_dir ~ '/escrow') }}"
+- name: Write the secret of root on nas1 into a 0600 file for an admin to type in (break glass)
+  ansible.builtin.copy:
+    content: "{{ lookup('fleet2fa.nas.totp_escrow', 'nas1', user='root', escrow={'dir': playbook_dir ~ '/escrow'}) }}\n"
+    dest: /root/nas1-root.secret
+    mode: "0600"
+  delegate_to: localhost
   no_log: true
 """
 
@@ -48,29 +50,16 @@ _raw:
   elements: str
 """
 
-from ansible.errors import AnsibleError
-from ansible.plugins.lookup import LookupBase
-
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.controller import (
-    ESCROW_ARGSPEC,
-    failing_as_lookup,
-    open_for_plugin,
-)
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import EscrowLookup
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowError
 
 
-class LookupModule(LookupBase):
-    def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
-        args = {name: self.get_option(name) for name in ESCROW_ARGSPEC}
+class LookupModule(EscrowLookup):
+    def lookup(self, store, host):
         user = self.get_option("user")
-        secrets = []
-        with failing_as_lookup():
-            store = open_for_plugin(self, args)
-            for host in terms:
-                entry = store.get(str(host), user)
-                if entry is None:
-                    raise AnsibleError("%s has no secret for user %s" % (store.location(str(host)), user))
-                if entry.key is None:
-                    raise AnsibleError("the key of %s on %s lives in the TOTP engine and cannot be read back" % (user, host))
-                secrets.append(entry.key.hex if self.get_option("encoding") == "hex" else entry.key.secret)
-        return secrets
+        entry = store.get(host, user)
+        if entry is None:
+            raise EscrowError("%s has no secret for user %s" % (store.location(host), user))
+        if entry.key is None:
+            raise EscrowError("the key of %s on %s lives in the TOTP engine and cannot be read back" % (user, host))
+        return entry.key.hex if self.get_option("encoding") == "hex" else entry.key.secret

@@ -70,17 +70,10 @@ options:
 extends_documentation_fragment:
   - fleet2fa.nas.escrow
   - fleet2fa.nas.attributes
-  - fleet2fa.nas.attributes.ACTION
+  - fleet2fa.nas.attributes.ESCROW_ACTION
 attributes:
   check_mode:
-    support: full
     details: Reports which files would change and writes nothing; codes are not checked.
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
-  action:
-    support: full
 seealso:
   - module: fleet2fa.nas.totp_qr
 """
@@ -90,7 +83,8 @@ EXAMPLES = r"""
   fleet2fa.nas.enrollment_pack:
     users: [root]
     hosts: "{{ ansible_play_hosts_all }}"
-    escrow_dir: "{{ playbook_dir }}/escrow"
+    escrow:
+      dir: "{{ playbook_dir }}/escrow"
     qr_dir: "{{ playbook_dir }}/qr"
   run_once: true
   register: packs
@@ -99,7 +93,8 @@ EXAMPLES = r"""
   fleet2fa.nas.enrollment_pack:
     users: [root]
     hosts: "{{ ansible_play_hosts_all }}"
-    escrow_dir: "{{ playbook_dir }}/escrow"
+    escrow:
+      dir: "{{ playbook_dir }}/escrow"
     qr_dir: "{{ playbook_dir }}/qr"
     codes:
       - {user: root, host: nas3, code: "123456"}

@@ -28,16 +28,7 @@ options:
 extends_documentation_fragment:
   - fleet2fa.nas.escrow
   - fleet2fa.nas.attributes
-  - fleet2fa.nas.attributes.ACTION
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
-  action:
-    support: full
+  - fleet2fa.nas.attributes.ESCROW_ACTION
 seealso:
   - module: fleet2fa.nas.totp_secret
 """
@@ -47,7 +38,8 @@ EXAMPLES = r"""
   fleet2fa.nas.escrow_select:
     users: [root, admin]
     query: "age_days > `90`"
-    escrow_dir: "{{ fleet2fa_escrow_dir }}"
+    escrow:
+      dir: "{{ fleet2fa_escrow_dir }}"
   register: old
 """
 

@@ -58,18 +58,12 @@ options:
 extends_documentation_fragment:
   - fleet2fa.nas.escrow
   - fleet2fa.nas.attributes
-  - fleet2fa.nas.attributes.ACTION
+  - fleet2fa.nas.attributes.ESCROW_ACTION
 attributes:
   check_mode:
-    support: full
     details: Reports which files would change; writes nothing.
-  diff_mode:
-    support: none
   idempotent:
-    support: full
     details: The files change when the fleet, the escrow or the UTC date changes.
-  action:
-    support: full
 seealso:
   - module: fleet2fa.nas.otp_state_info
 """
@@ -85,7 +79,8 @@ EXAMPLES = r"""
 - name: Write the report once
   fleet2fa.nas.fleet_report:
     hosts: "{{ ansible_play_hosts_all }}"
-    escrow_dir: "{{ playbook_dir }}/escrow"
+    escrow:
+      dir: "{{ playbook_dir }}/escrow"
     report_dir: "{{ playbook_dir }}/report"
     query: "hosts[?status != 'ok' || ssh_otp == `false`]"
   run_once: true

@@ -76,18 +76,12 @@ options:
 extends_documentation_fragment:
   - fleet2fa.nas.escrow
   - fleet2fa.nas.attributes
-  - fleet2fa.nas.attributes.ACTION
+  - fleet2fa.nas.attributes.ESCROW_ACTION
 attributes:
   check_mode:
-    support: full
     details: Makes no login and records nothing in check mode.
-  diff_mode:
-    support: none
   idempotent:
-    support: full
     details: Reports no change; recording the time in the escrow is not a change of the host.
-  action:
-    support: full
 seealso:
   - module: fleet2fa.nas.sshd_otp
   - module: fleet2fa.nas.preflight
@@ -98,7 +92,8 @@ EXAMPLES = r"""
   fleet2fa.nas.login_proof:
     user: root
     password: "{{ fleet2fa_root_password }}"
-    escrow_dir: "{{ fleet2fa_escrow_dir }}"
+    escrow:
+      dir: "{{ fleet2fa_escrow_dir }}"
 
 - name: On a TrueNAS box, prove the API login before turning SSH 2FA on
   fleet2fa.nas.login_proof:
@@ -107,7 +102,8 @@ EXAMPLES = r"""
     ssh: none
     api: otp
     api_cert_sha256: "{{ preflight.api_cert_sha256 }}"
-    escrow_dir: "{{ fleet2fa_escrow_dir }}"
+    escrow:
+      dir: "{{ fleet2fa_escrow_dir }}"
 """
 
 RETURN = r"""

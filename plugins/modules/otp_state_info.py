@@ -151,9 +151,30 @@ pam:
       description: How many pam_oath lines it has (1 when sshd_otp set it up).
       type: int
 sshd:
-  description: Whether the drop-in is present, written by this collection, and read by sshd (Linux).
+  description: Where sshd and its unit are, and whether the drop-in is present, written by this collection, and read by sshd (Linux).
   returned: when platform is linux
   type: dict
+  contains:
+    binary:
+      description: The sshd binary, found where M(fleet2fa.nas.sshd_otp) looks for it; V(null) when there is none.
+      type: str
+      sample: /usr/sbin/sshd
+    service:
+      description: The systemd unit of sshd (V(ssh.service) on Debian/Ubuntu, V(sshd.service) on EL and SUSE), or V(null).
+      type: str
+      sample: ssh.service
+    dropin:
+      description: The drop-in's path.
+      type: str
+    dropin_present:
+      description: Whether the drop-in exists.
+      type: bool
+    dropin_managed:
+      description: Whether it was written by M(fleet2fa.nas.sshd_otp).
+      type: bool
+    dropin_included:
+      description: Whether the main configuration includes it.
+      type: bool
 twofactor:
   description: Global settings (TrueNAS), never the secret.
   returned: when platform is truenas
@@ -175,36 +196,13 @@ profile:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils import truenas_client
-from ansible_collections.fleet2fa.nas.plugins.module_utils.otp_state import linux_state, truenas_state
+from ansible_collections.fleet2fa.nas.plugins.module_utils._platform import STATE_INFO_SPEC, run_state_info
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.client import CONNECTION_REQUIRED_IF
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            platform=dict(type="str", default="auto", choices=["auto", "linux", "truenas"]),
-            usersfile=dict(type="path", default="/etc/users.oath"),
-            pam_file=dict(type="path", default="/etc/pam.d/sshd"),
-            sshd_config=dict(type="path", default="/etc/ssh/sshd_config"),
-            dropin=dict(type="path", default="/etc/ssh/sshd_config.d/00-fleet2fa-otp.conf"),
-            backup_dir=dict(type="path", default="/var/lib/fleet2fa/sshd_otp"),
-            **truenas_client.CONNECTION_ARGSPEC
-        ),
-        required_if=truenas_client.CONNECTION_REQUIRED_IF,
-        supports_check_mode=True,
-    )
-    platform = module.params["platform"]
-    if platform == "auto":
-        remote = module.params["transport"] == "websocket"
-        midclt = module.get_bin_path("midclt", opt_dirs=["/usr/local/bin", "/usr/bin"])
-        platform = "truenas" if remote or midclt else "linux"
-    if platform == "truenas":
-        truenas_client.run(module, lambda client: dict(truenas_state(client), changed=False))
-    try:
-        state = linux_state(module.params, lambda argv: module.run_command(argv, environ_update={"LC_ALL": "C"}))
-    except (OSError, ValueError) as exc:
-        module.fail_json(msg="cannot read the 2FA state: %s" % exc)
-    module.exit_json(changed=False, **state)
+    module = AnsibleModule(argument_spec=STATE_INFO_SPEC, required_if=CONNECTION_REQUIRED_IF, supports_check_mode=True)
+    run_state_info(module)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ description:
     right after the password step, and an sshd drop-in that sorts first in C(sshd_config.d), the way TrueNAS does it.
   - Users in O(users) then log in with their password and the current code (keyboard-interactive). The account Ansible
     uses (O(automation_user)) stays able to log in with its key alone, so Ansible never meets an OTP prompt.
+  - The secret of a user listed without one is read from the escrow (O(escrow)) on the controller, for
+    C(inventory_hostname), as M(fleet2fa.nas.totp_secret) escrowed it; no secret has to pass through a template.
   - Before anything is written, the whole resulting sshd configuration is checked with C(sshd -t), and C(sshd -T -C user=...)
     must report the expected C(AuthenticationMethods) and related settings for every user in scope. The PAM module must exist.
   - After the apply, the action plugin logs in for real over SSH from the controller as one of the users with
@@ -23,7 +25,7 @@ description:
 author: fleet2fa.nas developers (@fleet2fa)
 requirements:
   - On the host, OpenSSH 8.4 or later with C(UsePAM), pam_oath (C(libpam-oath) on Debian/Ubuntu), systemd.
-  - On the controller, C(paramiko) and C(pyotp) for the login proof.
+  - On the controller, C(paramiko) and C(pyotp) for the login proof, and what the escrow backend needs.
 notes:
   - While the PAM line is in place, users without an entry in the users file cannot log in with a password (pam_oath
     does not know them), exactly as on TrueNAS. Key logins are not affected.
@@ -31,15 +33,20 @@ notes:
     that are no longer listed are removed.
   - The previous content of every changed file is kept on the host in a 0700 folder under O(backup_dir) until the proof
     is over. Nothing of it enters the task result.
-  - The login proof connects straight from the controller to C(ansible_host) and C(ansible_port) with paramiko; SSH jump
-    hosts and proxy commands of the connection are not used for it.
+  - The login proof connects straight from the controller with paramiko, to the address and port Ansible's connection
+    uses for the host (C(ansible_host), C(ansible_port) and their C(ansible_ssh_*) forms); SSH jump hosts and proxy
+    commands of the connection are not used for it.
 seealso:
-  - name: Linux sshd guide of the collection
-    description: How it works, lockout safety and rollback (docs/linux-sshd.md in the collection).
-    link: https://example.invalid/fleet2fa/nas/docs/linux-sshd.md
+  - ref: ansible_collections.fleet2fa.nas.docsite.linux-sshd
+    description: How it works, lockout safety, rollback and the distributions (docs/linux-sshd.md).
+  - module: fleet2fa.nas.totp_secret
+  - module: fleet2fa.nas.preflight
+  - module: fleet2fa.nas.otp_state_info
 extends_documentation_fragment:
+  - fleet2fa.nas.escrow
   - fleet2fa.nas.attributes
   - fleet2fa.nas.attributes.ACTION
+  - fleet2fa.nas.attributes.ACTIONGROUP_ESCROW
 attributes:
   check_mode:
     support: full
@@ -50,7 +57,7 @@ attributes:
   idempotent:
     support: full
   action:
-    support: full
+    details: The escrow is read and the login proved on the controller; the files are changed on the host.
 options:
   users:
     description:
@@ -66,7 +73,9 @@ options:
         required: true
       secret:
         description:
-          - The TOTP secret in base32 (at least 128 bits), as the escrow holds it. Spaces and dashes are ignored.
+          - The TOTP secret in base32 (at least 128 bits). Spaces and dashes are ignored.
+          - When omitted with O(state=present), the escrowed secret of the user on C(inventory_hostname) (O(escrow));
+            its digits and period must be O(digits) and O(period).
           - Never shown in results or diffs; a fingerprint stands for it.
         type: str
   digits:
@@ -175,14 +184,20 @@ EXAMPLES = r"""
 - name: Root logs in with password + code on the lab's Linux hosts; Ansible keeps its key
   hosts: linux
   tasks:
-    - name: Require the code for root and prove a real login
+    - name: Escrow a secret for root
+      fleet2fa.nas.totp_secret:
+        user: root
+        escrow:
+          dir: "{{ playbook_dir }}/escrow"
+
+    - name: Require the code for root, with the escrowed secret, and prove a real login
       fleet2fa.nas.sshd_otp:
         users:
           - name: root
-            # Test-only secret; real plays take it from the escrow.
-            secret: JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
         window: 3
         verify_password: "{{ lab_root_password }}"
+        escrow:
+          dir: "{{ playbook_dir }}/escrow"
 
 - name: Take it out again
   hosts: linux
@@ -263,42 +278,15 @@ restored_files:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.sshd_otp_runner import run_module
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.sshd_otp_module import (
+    ARGUMENT_RULES,
+    ARGUMENT_SPEC,
+    run_module,
+)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            users=dict(
-                type="list",
-                elements="dict",
-                options=dict(name=dict(type="str", required=True), secret=dict(type="str", no_log=True)),
-            ),
-            digits=dict(type="int", default=6, choices=[6, 7, 8]),
-            period=dict(type="int", default=30, choices=[30, 60]),
-            window=dict(type="int", default=3),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            verify_password=dict(type="str", no_log=True),
-            verify=dict(type="str", default="on_change", choices=["on_change", "always"]),
-            verify_user=dict(type="str"),
-            verify_timeout=dict(type="int", default=15),
-            automation_user=dict(type="str"),
-            auth_mode=dict(type="str", default="password_otp", choices=["password_otp", "key_and_otp"]),
-            usersfile=dict(type="path", default="/etc/users.oath"),
-            pam_file=dict(type="path", default="/etc/pam.d/sshd"),
-            pam_module=dict(type="str", default="pam_oath.so"),
-            sshd_config=dict(type="path", default="/etc/ssh/sshd_config"),
-            dropin=dict(type="path", default="/etc/ssh/sshd_config.d/00-fleet2fa-otp.conf"),
-            sshd_options=dict(type="dict", default={}),
-            sshd_apply=dict(type="str", default="reload", choices=["reload", "restart"]),
-            lock_timeout=dict(type="int", default=10),
-            backup_dir=dict(type="path", default="/var/lib/fleet2fa/sshd_otp"),
-            rollback=dict(type="str", choices=["restore", "discard"]),
-            rollback_handle=dict(type="str"),
-        ),
-        required_together=[("rollback", "rollback_handle")],
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **ARGUMENT_RULES)
     run_module(module)
 
 

@@ -65,18 +65,12 @@ options:
 extends_documentation_fragment:
   - fleet2fa.nas.escrow
   - fleet2fa.nas.attributes
-  - fleet2fa.nas.attributes.ACTION
+  - fleet2fa.nas.attributes.ESCROW_ACTION
 attributes:
   check_mode:
-    support: full
     details: Checks the codes and reports what would be recorded; writes nothing.
-  diff_mode:
-    support: none
   idempotent:
-    support: full
     details: Devices already verified are left as they are.
-  action:
-    support: full
 seealso:
   - module: fleet2fa.nas.totp_secret
 """
@@ -85,7 +79,8 @@ EXAMPLES = r"""
 - name: Record the primary phone of root with the code it shows
   fleet2fa.nas.totp_enrollment:
     user: root
-    escrow_dir: "{{ playbook_dir }}/escrow"
+    escrow:
+      dir: "{{ playbook_dir }}/escrow"
     devices:
       - name: primary
         code: "{{ fleet2fa_primary_code }}"
@@ -93,7 +88,8 @@ EXAMPLES = r"""
 - name: Lab only, mark two devices verified from the escrow
   fleet2fa.nas.totp_enrollment:
     user: root
-    escrow_dir: "{{ playbook_dir }}/escrow"
+    escrow:
+      dir: "{{ playbook_dir }}/escrow"
     devices:
       - name: primary
       - name: backup
@@ -102,13 +98,15 @@ EXAMPLES = r"""
 - name: Refuse to go on with fewer than two verified devices
   fleet2fa.nas.totp_enrollment:
     user: root
-    escrow_dir: "{{ playbook_dir }}/escrow"
+    escrow:
+      dir: "{{ playbook_dir }}/escrow"
     check_min_devices: true
 
 - name: Forget a lost phone
   fleet2fa.nas.totp_enrollment:
     user: root
-    escrow_dir: "{{ playbook_dir }}/escrow"
+    escrow:
+      dir: "{{ playbook_dir }}/escrow"
     state: absent
     devices:
       - name: primary

@@ -36,17 +36,10 @@ options:
 extends_documentation_fragment:
   - fleet2fa.nas.escrow
   - fleet2fa.nas.attributes
-  - fleet2fa.nas.attributes.ACTION
+  - fleet2fa.nas.attributes.ESCROW_ACTION
 attributes:
   check_mode:
-    support: full
     details: Reports which files would change; writes and draws nothing.
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
-  action:
-    support: full
 seealso:
   - module: fleet2fa.nas.totp_secret
 """
@@ -57,12 +50,14 @@ EXAMPLES = r"""
     - name: Escrow the secret of root
       fleet2fa.nas.totp_secret:
         user: root
-        escrow_dir: "{{ playbook_dir }}/escrow"
+        escrow:
+          dir: "{{ playbook_dir }}/escrow"
 
     - name: Draw the QR files of root
       fleet2fa.nas.totp_qr:
         user: root
-        escrow_dir: "{{ playbook_dir }}/escrow"
+        escrow:
+          dir: "{{ playbook_dir }}/escrow"
         qr_dir: "{{ playbook_dir }}/qr"
 """
 

@@ -50,16 +50,15 @@ options:
     description:
       - When set, also writes the QR files C(<qr_dir>/<inventory_hostname>/<user>.png) and C(.svg),
         as M(fleet2fa.nas.totp_qr) does.
-      - With O(backend=totp_engine) this is the only moment a QR can be drawn, since the engine never
+      - With O(escrow.backend=totp_engine) this is the only moment a QR can be drawn, since the engine never
         gives the key back.
     type: path
 extends_documentation_fragment:
   - fleet2fa.nas.escrow
   - fleet2fa.nas.attributes
-  - fleet2fa.nas.attributes.ACTION
+  - fleet2fa.nas.attributes.ESCROW_ACTION
 attributes:
   check_mode:
-    support: full
     details: Reports that a secret would be created or replaced; writes nothing.
   diff_mode:
     support: full
@@ -67,9 +66,9 @@ attributes:
   idempotent:
     support: partial
     details: Not idempotent with O(regenerate=always).
-  action:
-    support: full
 seealso:
+  - ref: ansible_collections.fleet2fa.nas.docsite.escrow
+    description: What is stored, the backends, the escrow option and break glass (docs/escrow.md).
   - module: fleet2fa.nas.totp_qr
   - module: fleet2fa.nas.totp_enrollment
   - plugin: fleet2fa.nas.totp_code
@@ -82,25 +81,28 @@ EXAMPLES = r"""
 - name: Escrow a secret for root on every NAS (file backend, vault-encrypted)
   fleet2fa.nas.totp_secret:
     user: root
-    escrow_dir: "{{ playbook_dir }}/escrow"
+    escrow:
+      dir: "{{ playbook_dir }}/escrow"
 
 - name: Rotate the secret of admin, in OpenBao KV v2 with AppRole
   fleet2fa.nas.totp_secret:
     user: admin
     regenerate: always
-    backend: kv
-    url: https://bao.example.com:8200
-    auth_method: approle
-    role_id: "{{ fleet2fa_role_id }}"
-    secret_id: "{{ fleet2fa_secret_id }}"
-    path_prefix: nas/totp
+    escrow:
+      backend: kv
+      url: https://bao.example.com:8200
+      auth_method: approle
+      role_id: "{{ fleet2fa_role_id }}"
+      secret_id: "{{ fleet2fa_secret_id }}"
+      path_prefix: nas/totp
 
 - name: Import a key into the TOTP engine and draw its QR now (the only chance)
   fleet2fa.nas.totp_secret:
     user: root
-    backend: totp_engine
-    url: https://bao.example.com:8200
-    token: "{{ fleet2fa_bao_token }}"
+    escrow:
+      backend: totp_engine
+      url: https://bao.example.com:8200
+      token: "{{ fleet2fa_bao_token }}"
     qr_dir: "{{ playbook_dir }}/qr"
 """
 

@@ -42,6 +42,7 @@ options:
     choices: [30, 60]
 extends_documentation_fragment:
   - fleet2fa.nas.attributes
+  - fleet2fa.nas.attributes.ACTIONGROUP_TRUENAS
   - fleet2fa.nas.truenas
 attributes:
   check_mode:
@@ -52,6 +53,8 @@ attributes:
   idempotent:
     support: full
 seealso:
+  - ref: ansible_collections.fleet2fa.nas.docsite.truenas
+    description: Transports, versions and the rollout order that avoids lockouts (docs/truenas.md).
   - module: fleet2fa.nas.truenas_user_2fa
   - module: fleet2fa.nas.truenas_ssh
 """
@@ -104,28 +107,13 @@ transport:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils import truenas_client
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_twofactor import ensure_global
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.client import CONNECTION_REQUIRED_IF
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.twofactor import GLOBAL_ARGSPEC, run_global
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            enabled=dict(type="bool"),
-            window=dict(type="int"),
-            ssh=dict(type="bool"),
-            otp_digits=dict(type="int", choices=[6, 7, 8]),
-            interval=dict(type="int", choices=[30, 60]),
-            **truenas_client.CONNECTION_ARGSPEC
-        ),
-        required_if=truenas_client.CONNECTION_REQUIRED_IF,
-        supports_check_mode=True,
-    )
-    window = module.params["window"]
-    if window is not None and not 0 <= window <= 10:
-        module.fail_json(msg="window must be between 0 and 10 time steps, got %d" % window)
-    wanted = {name: module.params[name] for name in ("enabled", "window", "ssh", "otp_digits", "interval")}
-    truenas_client.run(module, lambda client: ensure_global(client, module.check_mode, **wanted))
+    module = AnsibleModule(argument_spec=GLOBAL_ARGSPEC, required_if=CONNECTION_REQUIRED_IF, supports_check_mode=True)
+    run_global(module)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ options:
     default: reload
 extends_documentation_fragment:
   - fleet2fa.nas.attributes
+  - fleet2fa.nas.attributes.ACTIONGROUP_TRUENAS
   - fleet2fa.nas.truenas
 attributes:
   check_mode:
@@ -53,6 +54,8 @@ attributes:
   idempotent:
     support: full
 seealso:
+  - ref: ansible_collections.fleet2fa.nas.docsite.truenas
+    description: Where SSH password login lives, version by version (docs/truenas.md).
   - module: fleet2fa.nas.truenas_2fa
 """
 
@@ -91,26 +94,13 @@ profile:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils import truenas_client
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_ssh_service import ensure_ssh
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.client import CONNECTION_REQUIRED_IF
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.ssh_service import SSH_ARGSPEC, run_ssh
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            password_login_users=dict(type="list", elements="str", default=[], no_log=False),
-            password_auth=dict(type="bool", no_log=False),
-            enabled=dict(type="bool"),
-            state=dict(type="str", choices=["started", "stopped"]),
-            apply_with=dict(type="str", choices=["reload", "restart", "none"], default="reload"),
-            **truenas_client.CONNECTION_ARGSPEC
-        ),
-        required_if=truenas_client.CONNECTION_REQUIRED_IF,
-        supports_check_mode=True,
-    )
-    wanted = {name: module.params[name] for name in ("password_login_users", "password_auth", "enabled", "state",
-                                                     "apply_with")}
-    truenas_client.run(module, lambda client: ensure_ssh(client, module.check_mode, **wanted))
+    module = AnsibleModule(argument_spec=SSH_ARGSPEC, required_if=CONNECTION_REQUIRED_IF, supports_check_mode=True)
+    run_ssh(module)
 
 
 if __name__ == "__main__":

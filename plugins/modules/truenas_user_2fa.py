@@ -86,8 +86,13 @@ attributes:
     support: partial
     details: Not idempotent with O(regenerate=always).
   action:
-    support: full
     details: The escrow is written on the controller; the middleware calls run where the task runs.
+  action_group:
+    description: Use C(group/fleet2fa.nas.escrow) or C(group/fleet2fa.nas.truenas) in C(module_defaults) to set options once.
+    support: full
+    membership:
+      - fleet2fa.nas.escrow
+      - fleet2fa.nas.truenas
 notes:
   - The escrow is keyed by C(inventory_hostname), also with C(delegate_to).
   - The provisioning URI travels from the module to the action plugin sealed with a one-time pad that the
@@ -95,6 +100,8 @@ notes:
     escrows it and drops it. Neither the URI nor the secret appears in output, even at C(-vvvv).
   - Order matters for a safe rollout; see M(fleet2fa.nas.truenas_2fa) and docs/truenas.md.
 seealso:
+  - ref: ansible_collections.fleet2fa.nas.docsite.truenas
+    description: Who makes the secrets and how they reach the escrow, version by version (docs/truenas.md).
   - module: fleet2fa.nas.truenas_2fa
   - module: fleet2fa.nas.truenas_ssh
   - module: fleet2fa.nas.totp_secret
@@ -104,19 +111,22 @@ EXAMPLES = r"""
 - name: Give root a secret made by the box, escrowed in a vault-encrypted file on the controller
   fleet2fa.nas.truenas_user_2fa:
     user: root
-    escrow_dir: "{{ playbook_dir }}/escrow"
+    escrow:
+      dir: "{{ playbook_dir }}/escrow"
 
 - name: Rotate admin's secret (25.04 and later need this when the escrow lost it)
   fleet2fa.nas.truenas_user_2fa:
     user: admin
     regenerate: always
     interval: 30
-    escrow_dir: "{{ playbook_dir }}/escrow"
+    escrow:
+      dir: "{{ playbook_dir }}/escrow"
 
 - name: Over the network with an API key
   fleet2fa.nas.truenas_user_2fa:
     user: root
-    escrow_dir: "{{ playbook_dir }}/escrow"
+    escrow:
+      dir: "{{ playbook_dir }}/escrow"
     transport: websocket
     api_url: "wss://{{ ansible_host }}"
     api_key: "{{ truenas_api_key }}"
@@ -169,48 +179,13 @@ profile:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils import truenas_client
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_twofactor import ensure_user_secret
-
-# The escrow options are the action plugin's; the module accepts them so that one task carries both.
-ESCROW_OPTIONS = dict(
-    backend=dict(type="str", choices=["file", "kv", "totp_engine"], default="file"),
-    escrow_dir=dict(type="path"),
-    url=dict(type="str"),
-    auth_method=dict(type="str", choices=["token", "approle"], default="token"),
-    token=dict(type="str", no_log=True),
-    role_id=dict(type="str", no_log=True),
-    secret_id=dict(type="str", no_log=True),
-    approle_mount=dict(type="str", default="approle"),
-    kv_mount=dict(type="str", default="secret"),
-    path_prefix=dict(type="str", default="fleet2fa"),
-    totp_mount=dict(type="str", default="totp"),
-    validate_certs=dict(type="bool", default=True),
-    ca_cert=dict(type="path"),
-    timeout=dict(type="int", default=10),
-)
-
-ARGUMENT_SPEC = dict(
-    user=dict(type="str", required=True),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
-    regenerate=dict(type="str", choices=["never", "always"], default="never"),
-    otp_digits=dict(type="int", choices=[6, 7, 8]),
-    interval=dict(type="int", choices=[30, 60]),
-    secret_escrowed=dict(type="bool", default=False),
-    transfer_pad=dict(type="str", no_log=True),
-    **dict(truenas_client.CONNECTION_ARGSPEC, **ESCROW_OPTIONS)
-)
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.client import CONNECTION_REQUIRED_IF
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.twofactor import USER_SECRET_ARGSPEC, run_user_secret
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=ARGUMENT_SPEC,
-        required_if=truenas_client.CONNECTION_REQUIRED_IF,
-        supports_check_mode=True,
-    )
-    wanted = {name: module.params[name] for name in ("user", "state", "regenerate", "otp_digits", "interval",
-                                                     "secret_escrowed", "transfer_pad")}
-    truenas_client.run(module, lambda client: ensure_user_secret(client, module.check_mode, **wanted))
+    module = AnsibleModule(argument_spec=USER_SECRET_ARGSPEC, required_if=CONNECTION_REQUIRED_IF, supports_check_mode=True)
+    run_user_secret(module)
 
 
 if __name__ == "__main__":

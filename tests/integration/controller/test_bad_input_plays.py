@@ -5,20 +5,22 @@
 from __future__ import annotations
 
 import os
+import socket
 
+import pytest
 from ansible.parsing.vault import VaultLib, VaultSecret
 
 
-def secret_task(ctl, **args):
-    return {"name": "Escrow", "fleet2fa.nas.totp_secret": dict({"escrow_dir": ctl.escrow_dir}, **args)}
+def secret_task(ctl, escrow=None, **args):
+    return {"name": "Escrow", "fleet2fa.nas.totp_secret": dict({"escrow": dict({"dir": ctl.escrow_dir}, **(escrow or {}))}, **args)}
 
 
 def qr_task(ctl, **args):
-    return {"name": "QR", "fleet2fa.nas.totp_qr": dict({"escrow_dir": ctl.escrow_dir, "qr_dir": ctl.qr_dir}, **args)}
+    return {"name": "QR", "fleet2fa.nas.totp_qr": dict({"escrow": {"dir": ctl.escrow_dir}, "qr_dir": ctl.qr_dir}, **args)}
 
 
 def test_unknown_backend(ctl):
-    out = ctl.run([secret_task(ctl, backend="sqlite")], expect_rc=2)
+    out = ctl.run([secret_task(ctl, escrow={"backend": "sqlite"})], expect_rc=2)
     assert "value of backend must be one of: file, kv, totp_engine, got: sqlite" in out
     assert not os.path.exists(ctl.escrow_dir)
 
@@ -81,7 +83,7 @@ def test_duplicate_device_names(ctl):
     ctl.run([secret_task(ctl)])
     before = ctl.snapshot()
     out = ctl.run([{"name": "Enroll", "fleet2fa.nas.totp_enrollment": {
-        "escrow_dir": ctl.escrow_dir, "devices": [{"name": "phone"}, {"name": "phone"}],
+        "escrow": {"dir": ctl.escrow_dir}, "devices": [{"name": "phone"}, {"name": "phone"}],
         "verify_from_escrow_for_labs": True}}], expect_rc=2)
     assert "device name 'phone' is given more than once" in out
     assert ctl.snapshot() == before
@@ -90,11 +92,30 @@ def test_duplicate_device_names(ctl):
 def test_too_few_devices_stops_activation(ctl):
     ctl.run([secret_task(ctl)])
     out = ctl.run([{"name": "Enroll", "fleet2fa.nas.totp_enrollment": {
-        "escrow_dir": ctl.escrow_dir, "devices": [{"name": "phone"}], "verify_from_escrow_for_labs": True,
+        "escrow": {"dir": ctl.escrow_dir}, "devices": [{"name": "phone"}], "verify_from_escrow_for_labs": True,
         "check_min_devices": True}}], expect_rc=2)
     assert "root on nas1 has 1 verified device(s); activation needs at least 2" in out
 
 
 def test_unreachable_openbao(ctl):
-    out = ctl.run([secret_task(ctl, backend="kv", url="http://127.0.0.1:9", token="x", timeout=3)], expect_rc=2)
+    out = ctl.run([secret_task(ctl, escrow={"backend": "kv", "url": "http://127.0.0.1:9", "token": "x", "timeout": 3})], expect_rc=2)
     assert "http://127.0.0.1:9: cannot check the token: OpenBao/Vault is unreachable" in out
+
+
+@pytest.fixture
+def black_hole():
+    """The URL of a TCP port that takes connections and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield "http://127.0.0.1:%d" % listener.getsockname()[1]
+
+
+def test_login_proof_timeout_is_the_proofs_and_the_escrow_keeps_its_own(ctl, black_hole):
+    escrow = {"backend": "kv", "url": black_hole, "token": "x"}
+    out = ctl.run([{"name": "Record", "fleet2fa.nas.login_proof": {
+        "escrow": escrow, "timeout": 1, "record_only": True}}], expect_rc=2)
+    assert "%s: cannot check the token: OpenBao/Vault did not answer within 10 s (escrow.timeout)" % black_hole in out
+    out = ctl.run([{"name": "Record", "fleet2fa.nas.login_proof": {
+        "escrow": dict(escrow, timeout=2), "timeout": 30, "record_only": True}}], expect_rc=2)
+    assert "did not answer within 2 s (escrow.timeout)" in out

@@ -20,13 +20,13 @@ from PIL import Image
 
 from ansible.parsing.vault import VaultLib, VaultSecret
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import TotpKey
+from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import TotpKey
 
 
 def rollout_tasks(ctl, users=("root", "admin")):
     tasks = []
     for user in users:
-        common = {"user": user, "escrow_dir": ctl.escrow_dir}
+        common = {"user": user, "escrow": {"dir": ctl.escrow_dir}}
         tasks += [
             {"name": "Escrow the secret of %s" % user, "fleet2fa.nas.totp_secret": dict(common)},
             {"name": "QR files of %s" % user, "fleet2fa.nas.totp_qr": dict(common, qr_dir=ctl.qr_dir)},
@@ -67,7 +67,7 @@ def test_qr_escrow_oathtool_and_lookup_agree(ctl):
     assert (key.secret, key.digits, key.period) == (escrowed["secret"], escrowed["digits"], escrowed["interval"])
     assert (account, issuer) == ("root@nas1", "fleet2fa")
     task = {"name": "Code", "ansible.builtin.debug": {
-        "msg": "CODE={{ lookup('fleet2fa.nas.totp_code', inventory_hostname, user='root', escrow_dir='%s') }}" % ctl.escrow_dir}}
+        "msg": "CODE={{ lookup('fleet2fa.nas.totp_code', inventory_hostname, user='root', escrow={'dir': '%s'}) }}" % ctl.escrow_dir}}
     for dummy in range(3):  # retry when a time step ends between the two
         step = int(time.time() // 30)
         looked_up = re.search(r"CODE=(\d+)", ctl.run([task])).group(1)
@@ -80,7 +80,7 @@ def test_qr_escrow_oathtool_and_lookup_agree(ctl):
 def test_fifty_forks_make_fifty_decryptable_files(ctl):
     hosts = ["nas%02d" % i for i in range(50)]
     ctl.inventory(hosts)
-    tasks = [{"name": "Escrow", "fleet2fa.nas.totp_secret": {"user": "{{ fleet2fa_user }}", "escrow_dir": ctl.escrow_dir}}]
+    tasks = [{"name": "Escrow", "fleet2fa.nas.totp_secret": {"user": "{{ fleet2fa_user }}", "escrow": {"dir": ctl.escrow_dir}}}]
     started = time.monotonic()
     # Two plays at once, each with 50 forks, each adding one user to the same 50 files.
     runs = [ctl.run(tasks, "--forks", "50", "-e", "fleet2fa_user=%s" % user, name="%s.yml" % user, background=True)
@@ -112,15 +112,15 @@ def secret_forms(secret):
 def test_no_secret_in_any_form_at_vvvv(ctl):
     tasks = rollout_tasks(ctl, users=("root",)) + [
         {"name": "Hand the secret on", "ansible.builtin.set_fact": {
-            "fleet2fa_secret": "{{ lookup('fleet2fa.nas.totp_escrow', inventory_hostname, escrow_dir='%s') }}" % ctl.escrow_dir},
+            "fleet2fa_secret": "{{ lookup('fleet2fa.nas.totp_escrow', inventory_hostname, escrow={'dir': '%s'}) }}" % ctl.escrow_dir},
          "no_log": True},
         {"name": "Wrong code", "fleet2fa.nas.totp_enrollment": {
-            "escrow_dir": ctl.escrow_dir, "devices": [{"name": "third", "code": "000000"}]}, "ignore_errors": True},
-        {"name": "Rotate", "fleet2fa.nas.totp_secret": {"escrow_dir": ctl.escrow_dir, "regenerate": "always", "qr_dir": ctl.qr_dir}},
-        {"name": "Diff and check", "fleet2fa.nas.totp_secret": {"escrow_dir": ctl.escrow_dir, "regenerate": "always"},
+            "escrow": {"dir": ctl.escrow_dir}, "devices": [{"name": "third", "code": "000000"}]}, "ignore_errors": True},
+        {"name": "Rotate", "fleet2fa.nas.totp_secret": {"escrow": {"dir": ctl.escrow_dir}, "regenerate": "always", "qr_dir": ctl.qr_dir}},
+        {"name": "Diff and check", "fleet2fa.nas.totp_secret": {"escrow": {"dir": ctl.escrow_dir}, "regenerate": "always"},
          "check_mode": True, "diff": True},
         {"name": "Break-glass code", "ansible.builtin.debug": {
-            "msg": "{{ lookup('fleet2fa.nas.totp_code', inventory_hostname, escrow_dir='%s') }}" % ctl.escrow_dir}},
+            "msg": "{{ lookup('fleet2fa.nas.totp_code', inventory_hostname, escrow={'dir': '%s'}) }}" % ctl.escrow_dir}},
     ]
     first = ctl.run(tasks[:4], "-vvvv")
     old_secret = ctl.view("nas1")["users"]["root"]["secret"]
@@ -162,8 +162,8 @@ def _alive(pid):
 
 
 def test_play_killed_with_sigkill_mid_rotation_leaves_a_whole_escrow(ctl):
-    ctl.run([{"name": "Escrow", "fleet2fa.nas.totp_secret": {"escrow_dir": ctl.escrow_dir}}])
-    rotate = [{"name": "Rotate", "fleet2fa.nas.totp_secret": {"escrow_dir": ctl.escrow_dir, "regenerate": "always"},
+    ctl.run([{"name": "Escrow", "fleet2fa.nas.totp_secret": {"escrow": {"dir": ctl.escrow_dir}}}])
+    rotate = [{"name": "Rotate", "fleet2fa.nas.totp_secret": {"escrow": {"dir": ctl.escrow_dir}, "regenerate": "always"},
                "loop": "{{ range(500) | list }}"}]
     play = ctl.run(rotate, name="rotate.yml", background=True)
     path = os.path.join(ctl.escrow_dir, "nas1.yml")
@@ -187,19 +187,19 @@ def test_play_killed_with_sigkill_mid_rotation_leaves_a_whole_escrow(ctl):
     assert not [pid for pid in tree if _alive(pid)], "processes of the killed play are still running"
     assert ctl.view("nas1")["users"]["root"]["rotated"]
     # The lock died with the writer: the next play goes straight through.
-    ctl.run([{"name": "Escrow admin", "fleet2fa.nas.totp_secret": {"user": "admin", "escrow_dir": ctl.escrow_dir}}])
+    ctl.run([{"name": "Escrow admin", "fleet2fa.nas.totp_secret": {"user": "admin", "escrow": {"dir": ctl.escrow_dir}}}])
     assert sorted(ctl.view("nas1")["users"]) == ["admin", "root"]
 
 
 def test_check_mode_reports_changes_and_writes_nothing(ctl):
     out = ctl.run(rollout_tasks(ctl, users=("root",))[:1] + [
-        {"name": "QR at creation", "fleet2fa.nas.totp_secret": {"escrow_dir": ctl.escrow_dir, "qr_dir": ctl.qr_dir}}],
+        {"name": "QR at creation", "fleet2fa.nas.totp_secret": {"escrow": {"dir": ctl.escrow_dir}, "qr_dir": ctl.qr_dir}}],
         "--check", "--diff")
     assert recap_changed(out) == {"nas1": 2}
     assert not os.path.exists(ctl.escrow_dir) and not os.path.exists(ctl.qr_dir)
     ctl.run(rollout_tasks(ctl, users=("root",)))
     before = ctl.snapshot()
-    out = ctl.run([{"name": "Rotate", "fleet2fa.nas.totp_secret": {"escrow_dir": ctl.escrow_dir, "regenerate": "always"}}],
+    out = ctl.run([{"name": "Rotate", "fleet2fa.nas.totp_secret": {"escrow": {"dir": ctl.escrow_dir}, "regenerate": "always"}}],
                   "--check")
     assert recap_changed(out) == {"nas1": 1}
     assert ctl.snapshot() == before

@@ -14,8 +14,9 @@ import pyotp
 import zxingcpp
 from PIL import Image
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import TotpKey
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import EscrowEntry, open_escrow
+from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import TotpKey
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowEntry
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.registry import open_escrow
 
 
 def same_step(fn, period=30):
@@ -53,10 +54,10 @@ def test_kv_write_once_holds_against_racing_writers(openbao):
 
 
 def test_kv_plays_second_writer_keeps_rotation_replaces(ctl, openbao):
-    common = {"backend": "kv", "url": openbao.url, "token": openbao.token, "path_prefix": "plays"}
+    common = {"escrow": bao_options(openbao, path_prefix="plays")}
     task = {"name": "Escrow", "fleet2fa.nas.totp_secret": dict(common)}
     code = {"name": "Code", "ansible.builtin.debug": {"msg": "CODE={{ lookup('fleet2fa.nas.totp_code', inventory_hostname, "
-            "backend='kv', url='%s', token='%s', path_prefix='plays') }}" % (openbao.url, openbao.token)}}
+            "escrow={'backend': 'kv', 'url': '%s', 'token': '%s', 'path_prefix': 'plays'}) }}" % (openbao.url, openbao.token)}}
     fingerprint = re.compile(r'"fingerprint": "(sha256:[0-9a-f]+)"')
     first = fingerprint.findall(ctl.run([task], "-v"))
     again = fingerprint.findall(ctl.run([task], "-v"))
@@ -73,11 +74,10 @@ def test_kv_plays_second_writer_keeps_rotation_replaces(ctl, openbao):
 
 
 def test_approle_login_writes_where_its_policy_allows(ctl, openbao):
-    task = {"name": "Escrow", "fleet2fa.nas.totp_secret": {
-        "backend": "kv", "url": openbao.url, "auth_method": "approle", "role_id": openbao.role_id,
-        "secret_id": openbao.secret_id, "path_prefix": "approle"}}
-    ctl.run([task])
-    out = ctl.run([{"name": "Elsewhere", "fleet2fa.nas.totp_secret": dict(task["fleet2fa.nas.totp_secret"], path_prefix="other")}],
+    escrow = {"backend": "kv", "url": openbao.url, "auth_method": "approle", "role_id": openbao.role_id,
+              "secret_id": openbao.secret_id, "path_prefix": "approle"}
+    ctl.run([{"name": "Escrow", "fleet2fa.nas.totp_secret": {"escrow": escrow}}])
+    out = ctl.run([{"name": "Elsewhere", "fleet2fa.nas.totp_secret": {"escrow": dict(escrow, path_prefix="other")}}],
                   expect_rc=2)
     assert "permission denied" in out
     assert openbao.role_id not in out and openbao.secret_id not in out
@@ -85,7 +85,7 @@ def test_approle_login_writes_where_its_policy_allows(ctl, openbao):
 
 def test_wrong_token_is_a_clear_error(ctl, openbao):
     out = ctl.run([{"name": "Escrow", "fleet2fa.nas.totp_secret": {
-        "backend": "kv", "url": openbao.url, "token": "s.not-a-token"}}], expect_rc=2)
+        "escrow": {"backend": "kv", "url": openbao.url, "token": "s.not-a-token"}}}], expect_rc=2)
     assert "%s: cannot check the token: permission denied" % openbao.url in out
 
 
@@ -115,13 +115,13 @@ def test_totp_engine_code_equals_pyotp_for_the_same_key(openbao):
 
 
 def test_totp_engine_play_draws_the_qr_at_import_and_verifies_devices(ctl, openbao):
-    common = {"backend": "totp_engine", "url": openbao.url, "token": openbao.token, "path_prefix": "engplay"}
+    common = {"escrow": bao_options(openbao, backend="totp_engine", path_prefix="engplay")}
     first = ctl.run([{"name": "Import", "fleet2fa.nas.totp_secret": dict(common, qr_dir=ctl.qr_dir)}])
     assert "changed=1" in first
     (found,) = zxingcpp.read_barcodes(Image.open(os.path.join(ctl.qr_dir, "nas1", "root.png")), formats=zxingcpp.BarcodeFormat.QRCode)
     key, dummy, dummy2 = TotpKey.from_uri(found.text)
     code = {"name": "Code", "ansible.builtin.debug": {"msg": "CODE={{ lookup('fleet2fa.nas.totp_code', inventory_hostname, "
-            "backend='totp_engine', url='%s', token='%s', path_prefix='engplay') }}" % (openbao.url, openbao.token)}}
+            "escrow={'backend': 'totp_engine', 'url': '%s', 'token': '%s', 'path_prefix': 'engplay'}) }}" % (openbao.url, openbao.token)}}
     looked_up, expected = same_step(lambda: (re.search(r"CODE=(\d+)", ctl.run([code])).group(1), key.now()))
     assert looked_up == expected
     before = ctl.snapshot(ctl.qr_dir)
@@ -135,3 +135,25 @@ def test_totp_engine_play_draws_the_qr_at_import_and_verifies_devices(ctl, openb
     assert "refused the code of root as already used" in out or "changed=1" in out
     out = ctl.run([{"name": "QR later", "fleet2fa.nas.totp_qr": dict(common, qr_dir=ctl.qr_dir)}], expect_rc=2)
     assert "lives in the TOTP engine and cannot be read back" in out
+
+
+def test_roles_take_every_escrow_option_from_fleet2fa_escrow(ctl, openbao):
+    """AppRole, its mount and the KV path reach the role's tasks through the one fleet2fa_escrow dict."""
+    escrow = {"backend": "kv", "url": openbao.url, "auth_method": "approle", "role_id": openbao.role_id,
+              "secret_id": openbao.secret_id, "approle_mount": "approle", "path_prefix": "approle/rotate",
+              "validate_certs": True, "timeout": 5}
+    ctl.run([{"name": "Escrow", "fleet2fa.nas.totp_secret": {"escrow": escrow}}])
+    kv = hvac.Client(url=openbao.url, token=openbao.token).secrets.kv.v2
+
+    def escrowed():
+        return kv.read_secret_version(path="approle/rotate/nas1", mount_point="secret",
+                                      raise_on_deleted_version=True)["data"]["data"]["users"]["root"]
+
+    before = escrowed()
+    out = ctl.run([{"name": "Rotate", "ansible.builtin.include_role": {"name": "fleet2fa.nas.rotate"},
+                    "vars": {"fleet2fa_escrow": escrow, "fleet2fa_backend": "linux", "fleet2fa_rotate_apply": False,
+                             "fleet2fa_qr_dir": ctl.qr_dir}}])
+    after = escrowed()
+    assert after["fingerprint"] != before["fingerprint"] and after["rotated"], out
+    assert os.path.isfile(os.path.join(ctl.qr_dir, "nas1", "root.png"))
+    assert openbao.role_id not in out and openbao.secret_id not in out

@@ -18,8 +18,8 @@ import zxingcpp
 from ansible.parsing.vault import VaultSecret
 from PIL import Image
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import secret_bytes
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import open_escrow
+from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import secret_bytes
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.registry import open_escrow
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The unit tests' independent reader of transfer URIs, written from the protobuf wire format spec.
@@ -48,7 +48,7 @@ class Env:
         with open(self.ghost, "w") as f:
             yaml.safe_dump({"linux": {"hosts": {"ghost": {"ansible_host": "127.0.0.1", "ansible_port": 9,
                                                           "ansible_user": "root"}}}}, f)
-        self.store = open_escrow({"escrow_dir": self.escrow_dir},
+        self.store = open_escrow({"dir": self.escrow_dir},
                                  vault_secrets=[("default", VaultSecret(VAULT_PASSWORD.encode()))])
 
     def play(self, playbook, *extra, ghost=True):

@@ -1,10 +1,15 @@
 """fleet2fa.nas.sshd_otp on three real lab hosts: real sshd, real pam_oath, real logins."""
 
 import concurrent.futures
+import re
 import time
 
 import pyotp
 import pytest
+import yaml
+from ansible.parsing.vault import VaultSecret
+
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.registry import open_escrow
 
 from otp_login import fresh_code, kbd_login, password_method_login, wrong_code
 from sshd_fixtures import lab, secrets, snapshot, sshd_otp  # noqa: F401  pylint: disable=unused-import
@@ -138,6 +143,39 @@ def test_failed_login_proof_rolls_every_file_back(lab, sshd_otp):
         assert "/etc/users.oath" in result["msg"]
     assert snapshot(lab) == before
     assert _reached_by_key(lab) == ["lin01", "lin02", "lin03"]
+
+
+def test_names_alone_take_the_escrowed_secrets_through_the_escrow_group(lab, tmp_path):
+    """No secret in the play: sshd_otp reads each host's from the escrow that module_defaults name."""
+    vault = tmp_path / "vault-password"
+    vault.write_text("sshd lab vault password\n")
+    escrow_dir = str(tmp_path / "escrow")
+    play = tmp_path / "escrowed.yml"
+    play.write_text(yaml.safe_dump([{
+        "name": "sshd_otp with the escrow's secrets", "hosts": "linux", "gather_facts": False,
+        "module_defaults": {"group/fleet2fa.nas.escrow": {"escrow": {"dir": escrow_dir}}},
+        "tasks": [
+            {"name": "Escrow a secret", "fleet2fa.nas.totp_secret": {"user": "root"}},
+            {"name": "Put it in force", "fleet2fa.nas.sshd_otp": {"users": [{"name": "root"}],
+                                                                  "verify_password": "{{ lab_root_password }}"}},
+        ],
+    }], sort_keys=False))
+    proc = lab.run_playbook(str(play), "--vault-password-file", str(vault))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # On each host a secret escrowed, and put in force with a proven login.
+    assert len(re.findall(r"^lin0\d +: ok=2 +changed=2 +unreachable=0 +failed=0", proc.stdout, re.M)) == 3, proc.stdout
+    for host in lab.group("linux"):
+        USED[host.name] = int(time.time() // 30)  # the proof's code
+    store = open_escrow({"dir": escrow_dir}, vault_secrets=[("default", VaultSecret(b"sshd lab vault password"))])
+
+    def check(host):
+        secret = store.get(host.name, "root").key.secret
+        assert secret not in proc.stdout + proc.stderr
+        code, step = fresh_code(secret, USED.get(host.name))
+        USED[host.name] = step
+        return kbd_login(host.address, "root", host.root_password, code)
+
+    assert set(_each_host(lab, check).values()) == {"root"}
 
 
 def test_absent_restores_every_file_byte_for_byte(lab, sshd_otp, originals, secrets):

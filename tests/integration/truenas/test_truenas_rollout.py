@@ -146,7 +146,7 @@ def test_second_run_reports_no_change(tn):
 def test_24_10_reads_a_secret_the_escrow_lacks_without_rotating_it(tn, name):
     host = tn.lab.host(name)
     other_escrow = os.path.join(tn.workdir, "escrow-read-%s" % name)
-    result = tn.adhoc(host, "fleet2fa.nas.truenas_user_2fa", {"user": "root", "escrow_dir": other_escrow})
+    result = tn.adhoc(host, "fleet2fa.nas.truenas_user_2fa", {"user": "root", "escrow": {"dir": other_escrow}})
     assert not _failed(result), result
     assert result["changed"] is True and result["new_secret"] is False and result["rotated"] is False
     assert result["escrow"]["fingerprint"] == tn.escrowed_key(host, "root").fingerprint
@@ -157,10 +157,10 @@ def test_25_04_rotates_only_when_asked_when_the_escrow_lacks_the_secret(tn, name
     host = tn.lab.host(name)
     old = tn.escrowed_key(host, "root")
     other_escrow = os.path.join(tn.workdir, "escrow-rotate-%s" % name)
-    refused = tn.adhoc(host, "fleet2fa.nas.truenas_user_2fa", {"user": "root", "escrow_dir": other_escrow})
+    refused = tn.adhoc(host, "fleet2fa.nas.truenas_user_2fa", {"user": "root", "escrow": {"dir": other_escrow}})
     assert _failed(refused) and "regenerate=always" in refused["msg"] and old.secret not in refused["msg"]
     rotated = tn.adhoc(host, "fleet2fa.nas.truenas_user_2fa",
-                       {"user": "root", "escrow_dir": other_escrow, "regenerate": "always"})
+                       {"user": "root", "escrow": {"dir": other_escrow}, "regenerate": "always"})
     assert not _failed(rotated), rotated
     assert rotated["rotated"] is True and rotated["escrow"]["fingerprint"] != old.fingerprint
     new = tn.escrowed_key(host, "root", escrow_dir=other_escrow)
@@ -168,7 +168,7 @@ def test_25_04_rotates_only_when_asked_when_the_escrow_lacks_the_secret(tn, name
     assert _ssh_outcome(host, new.now(), tn.lab.root_password) == "root"
     # Put the first escrow back in charge, as the rest of the tests expect (an explicit rotation again).
     back = tn.adhoc(host, "fleet2fa.nas.truenas_user_2fa",
-                    {"user": "root", "escrow_dir": tn.escrow_dir, "regenerate": "always"})
+                    {"user": "root", "escrow": {"dir": tn.escrow_dir}, "regenerate": "always"})
     assert not _failed(back) and back["rotated"] is True
 
 
@@ -194,7 +194,7 @@ def test_23_10_refuses_to_change_global_digits_and_keeps_every_secret(tn):
 def test_26_refuses_interval_45_before_calling_the_box(tn, name):
     host = tn.lab.host(name)
     result = tn.adhoc(host, "fleet2fa.nas.truenas_user_2fa",
-                      {"user": "root", "interval": 45, "regenerate": "always", "escrow_dir": tn.escrow_dir})
+                      {"user": "root", "interval": 45, "regenerate": "always", "escrow": {"dir": tn.escrow_dir}})
     assert _failed(result)
     # The argument spec refuses it: no middleware call was made, and the escrowed secret still works.
     assert "interval" in result["msg"] and "45" in result["msg"] and "30, 60" in result["msg"]

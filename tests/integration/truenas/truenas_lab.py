@@ -14,8 +14,8 @@ import paramiko
 import yaml
 from ansible.parsing.vault import VaultSecret
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.truenas_transport import WebsocketTransport
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import open_escrow
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.transport import WebsocketTransport
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.registry import open_escrow
 
 PROFILES = ["13.0", "22.12", "23.10", "24.10", "25.04", "25.10", "26.0"]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -122,7 +122,7 @@ class TrueNASLab:
         return self.lab.ansible(host.name, module, args, extra=extra)[host.name]
 
     def escrowed_key(self, host, user, escrow_dir=None):
-        store = open_escrow({"escrow_dir": escrow_dir or self.escrow_dir},
+        store = open_escrow({"dir": escrow_dir or self.escrow_dir},
                             vault_secrets=[("default", VaultSecret(VAULT_PASSWORD.encode()))])
         entry = store.get(host.name, user)
         assert entry is not None, "no escrow entry for %s on %s" % (user, host.name)

@@ -13,7 +13,8 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.fleet2fa.nas.plugins.filter.jmespath import FilterModule
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils import query
+from ansible_collections.fleet2fa.nas.plugins.module_utils._time import TIMESTAMP_FORMAT
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils import _query as query
 
 jmespath_filter = FilterModule().filters()["jmespath"]
 
@@ -21,7 +22,7 @@ UTC = datetime.timezone.utc
 
 
 def ago(days):
-    return (datetime.datetime.now(UTC) - datetime.timedelta(days=days, hours=1)).strftime(query.TIMESTAMP_FORMAT)
+    return (datetime.datetime.now(UTC) - datetime.timedelta(days=days, hours=1)).strftime(TIMESTAMP_FORMAT)
 
 
 ENTRIES = [

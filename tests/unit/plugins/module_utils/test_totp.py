@@ -12,8 +12,8 @@ import pyotp
 import pytest
 import yaml
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils import totp
-from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import TotpError, TotpKey
+from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
+from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import TotpError, TotpKey
 
 with open(os.path.join(os.path.dirname(__file__), "totp_cases.yml")) as cases_file:
     CASES = yaml.safe_load(cases_file)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from ansible.parsing.vault import VaultSecret
 
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import open_escrow
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.registry import open_escrow
 
 VAULT_SECRETS = [("default", VaultSecret(b"correct horse battery staple"))]
 
@@ -17,4 +17,4 @@ def escrow_dir(tmp_path):
 
 @pytest.fixture
 def store(escrow_dir):
-    return open_escrow({"escrow_dir": escrow_dir}, vault_secrets=VAULT_SECRETS)
+    return open_escrow({"dir": escrow_dir}, vault_secrets=VAULT_SECRETS)

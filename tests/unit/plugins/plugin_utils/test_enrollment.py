@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import TotpKey
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.enrollment import DeviceEnrollment
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import EscrowEntry, EscrowError
+from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import TotpKey
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._enrollment import DeviceEnrollment
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowEntry, EscrowError
 
 NOW = 1_800_000_000.0  # a fixed instant, in the middle of a 30 s step
 

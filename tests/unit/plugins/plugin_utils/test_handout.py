@@ -11,9 +11,9 @@ import zxingcpp
 from migration_decoder import decode_uri
 from PIL import Image
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import TotpKey, secret_bytes
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils import handout
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import EscrowEntry
+from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import TotpKey, secret_bytes
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils import _handout as handout
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowEntry
 
 
 def fill(store, count, user="root", digits=6, period=30, start=0):

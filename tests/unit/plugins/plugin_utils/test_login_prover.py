@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import TotpKey
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils import login_prover
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.login_prover import LoginProver
+from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import TotpKey
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils import _ssh_prover as login_prover
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._ssh_prover import LoginProver
 
 KEY = TotpKey("AEBAGBAFAYDQQCIKBMGA2DQPCAIREEYU")
 

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils import migration
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.migration import Account, MigrationError
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils import _migration as migration
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._migration import Account, MigrationError
 
 from migration_decoder import decode_uri, fields
 

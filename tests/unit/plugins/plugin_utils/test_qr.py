@@ -12,9 +12,10 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import TotpKey
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import EscrowError
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.qr import QrFiles
+from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import TotpKey
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowError
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._files import FileWriteError
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._qr import QrFiles
 
 
 def decode_png(path):
@@ -92,13 +93,13 @@ def test_host_that_would_leave_qr_dir_is_refused_and_nothing_written(tmp_path, h
 
 def test_qr_dir_that_is_a_file_is_refused(tmp_path):
     (tmp_path / "qr").write_text("not a folder")
-    with pytest.raises(EscrowError, match="is not a directory; nothing was written"):
+    with pytest.raises(FileWriteError, match="is not a directory; nothing was written"):
         QrFiles(str(tmp_path / "qr")).write("nas1", "root", TotpKey.generate().uri("root@x", "fleet2fa"))
     assert (tmp_path / "qr").read_text() == "not a folder"
 
 
 def test_qr_dir_that_cannot_be_created_is_refused():
-    with pytest.raises(EscrowError, match="nothing was written"):
+    with pytest.raises(FileWriteError, match="nothing was written"):
         QrFiles("/proc/fleet2fa-qr").write("nas1", "root", TotpKey.generate().uri("root@x", "fleet2fa"))
 
 

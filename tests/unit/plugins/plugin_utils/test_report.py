@@ -9,11 +9,12 @@ import urllib.parse
 
 import pytest
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils.totp import TotpKey
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils import report, report_html
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.escrow import EscrowEntry
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.files import write_files
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils.query import QueryError
+from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import TotpKey
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils import _report as report
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils import _report_html as report_html
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowEntry
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._files import write_files
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._query import QueryError
 
 NOW = datetime.datetime(2026, 12, 31, 12, 0, 0, tzinfo=datetime.timezone.utc)
 

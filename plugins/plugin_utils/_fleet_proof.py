@@ -1,0 +1,106 @@
+# Copyright: (c) 2026, fleet2fa.nas developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Login proofs of the rollout, verify and disable roles, from the controller.
+
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
+- SSH with password + code (``LoginProver``: a wrong code refused, then the right one taken);
+- SSH with the password alone (break glass: it must get in once the OTP is off);
+- the TrueNAS web UI/API login with password + code, which the TrueNAS docs want proven before SSH
+  2FA is turned on. Its TLS certificate is pinned to the one the box serves locally, as read over
+  the key-authenticated SSH session by the preflight, or checked against a CA.
+
+Messages never hold the password, the secret or a code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ssl
+import time
+
+from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.errors import MiddlewareError
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.transport import WebsocketTransport
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._ssh_prover import LoginProver, ProofError
+
+
+class PinnedWebsocket(WebsocketTransport):
+    """The middleware websocket, trusting exactly one certificate (by SHA-256 of its DER) when pinned."""
+
+    def __init__(self, url, pin_sha256=None, **kwargs):
+        super().__init__(url, **kwargs)
+        self.pin_sha256 = (pin_sha256 or "").lower() or None
+
+    def _sslopt(self):
+        if self.pin_sha256 and self.url.startswith("wss://"):
+            # Chain and name are not checked: the pin below is stricter than both.
+            return {"cert_reqs": ssl.CERT_NONE, "check_hostname": False}
+        return super()._sslopt()
+
+    def connect(self):
+        super().connect()
+        if self.pin_sha256 and self.url.startswith("wss://"):
+            der = self._ws.sock.getpeercert(binary_form=True)
+            seen = hashlib.sha256(der or b"").hexdigest()
+            if seen != self.pin_sha256:
+                self.close()
+                raise ProofError("the API of %s presents another TLS certificate than the box serves locally "
+                                 "(sha256 %s..., expected %s...): not sending the password"
+                                 % (self.host, seen[:16], self.pin_sha256[:16]))
+        return self
+
+
+class FleetProof:
+    """Proofs for one host and user. ``key`` is the escrowed TotpKey."""
+
+    def __init__(self, host, port, user, password, key, window=3, timeout=15):
+        self.host, self.port, self.user, self.password, self.key = host, int(port), user, password, key
+        self.window = window
+        self.timeout = timeout
+        self.used_step = None
+
+    def _prover(self):
+        return LoginProver(self.host, self.port, self.user, self.password, self.key, self.window, self.timeout)
+
+    def ssh_otp(self, last_used=None):
+        prover = self._prover()
+        if self.used_step is not None:
+            last_used = max(last_used or 0, self.used_step * self.key.period)
+        done = prover.prove(last_used=last_used)
+        self.used_step = totp.time_step(self.key.period)
+        return dict(done, kind="ssh_otp")
+
+    def ssh_password(self):
+        started = time.monotonic()
+        if not self._prover().attempt_password_only():
+            raise ProofError("the password alone was refused for %s over SSH (break glass would not work)" % self.user)
+        return {"kind": "ssh_password", "user": self.user, "host": self.host, "port": self.port,
+                "seconds": round(time.monotonic() - started, 2)}
+
+    def api_otp(self, url, pin_sha256=None, validate_certs=True, ca_path=None, last_used=None):
+        """Web UI/API login: a wrong code refused, then password + the current code taken."""
+        started = time.monotonic()
+        prover = self._prover()
+
+        def login(code):
+            transport = PinnedWebsocket(url, pin_sha256=pin_sha256, validate_certs=validate_certs, ca_path=ca_path,
+                                        timeout=self.timeout, host=self.host)
+            try:
+                return transport.login_with_password(self.user, self.password, code)
+            except MiddlewareError as exc:
+                # Their messages name the box and the method, never the arguments.
+                raise ProofError("API login at %s failed: %s" % (url, exc)) from None
+            finally:
+                transport.close()
+
+        if login(prover.wrong_code()):
+            raise ProofError("the TrueNAS API took a wrong one-time code for %s" % self.user)
+        step, waited = prover.fresh_step(last_used)
+        if not login(self.key.code_at(step * self.key.period)):
+            raise ProofError("the TrueNAS API refused password + current code for %s (wrong password, clock skew "
+                             "or a secret the box does not hold)" % self.user)
+        self.used_step = step
+        return {"kind": "api_otp", "user": self.user, "host": self.host, "url": url, "pinned": bool(pin_sha256),
+                "seconds": round(time.monotonic() - started, 2), "waited_for_next_step": waited > 0,
+                "wrong_code_refused": True}

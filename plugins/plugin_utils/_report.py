@@ -1,0 +1,200 @@
+# Copyright: (c) 2026, fleet2fa.nas developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The fleet report's data, what each host says (otp_state_info) joined with what the escrow holds.
+
+PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
+One record a host, one row a user (each row carries its host, so ``hosts[].users[]`` stays
+queryable). Dates are ISO 8601 UTC strings, and every date also comes as ``*_age_days``: whole
+calendar days (UTC) between it and the report's ``date``, so that a JMESPath expression such as
+``hosts[].users[?age_days > `90`][]`` can pick old secrets, and so that the report's bytes change
+at most once a day when nothing else does (a re-run leaves its files alone).
+
+The escrow is read for metadata only. ``SecretGuard`` remembers every secret it saw, in every form
+it is written (base32, hex, otpauth URI), and refuses text that contains one: the last line of
+defence between a future field and a report file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import urllib.parse
+
+from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._common import parse_timestamp, plain
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowError, check_name
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._query import search
+
+FORMAT = "fleet2fa.nas/report/v1"
+STATUSES = ("ok", "failed", "unreachable", "not_checked")
+
+
+class ReportError(Fleet2faError):
+    """The report cannot be built or written; the message holds no secret."""
+
+
+class SecretGuard:
+    """Every escrowed secret seen while building, to check the output against."""
+
+    def __init__(self):
+        self._forms = {}
+
+    def add(self, host, user, entry):
+        key = entry.key
+        if key is None:
+            return
+        forms = {key.secret, key.secret.lower(), key.hex, key.hex.lower()}
+        try:
+            uri = entry.uri()
+            forms.update({uri, urllib.parse.unquote(uri)})
+        except EscrowError:
+            pass
+        for form in forms:
+            self._forms[form] = (host, user)
+
+    def check(self, text, what):
+        for form, (host, user) in self._forms.items():
+            if form in text:
+                raise ReportError("the %s would contain the secret of %s on %s; nothing was written" % (what, user, host))
+        return text
+
+
+def _age_days(value, today):
+    stamp = parse_timestamp(value)
+    return None if stamp is None else (today - stamp.date()).days
+
+
+def _host_status(result):
+    if result is None:
+        return "not_checked", "no state was gathered (not in the play, or it failed before the report)"
+    if result.get("unreachable"):
+        return "unreachable", result.get("msg") or "unreachable"
+    if result.get("failed"):
+        return "failed", result.get("msg") or "failed"
+    if result.get("skipped"):
+        return "not_checked", "skipped"
+    return "ok", None
+
+
+def _escrow_rows(store, host, guard, today):
+    """{user: row fields from the escrow} and an error string or None."""
+    rows = {}
+    try:
+        check_name(host, "host")
+        for entry in store.entries(host):
+            user = entry.user
+            guard.add(host, user, entry)
+            verified = entry.verified_devices
+            changed = entry.rotated or entry.created
+            rows[user] = {
+                "escrowed": True,
+                "fingerprint": entry.fingerprint,
+                "source": entry.source,
+                "digits": entry.digits,
+                "period": entry.period,
+                "created": entry.created,
+                "rotated": entry.rotated,
+                "age_days": _age_days(changed, today),
+                "device_names": [d.get("name") for d in verified],
+                "verified_devices": len(verified),
+                "devices_total": len(entry.devices),
+                "last_proven_login": entry.last_proven_login,
+                "last_proven_login_age_days": _age_days(entry.last_proven_login, today),
+            }
+    except EscrowError as exc:
+        return rows, str(exc)
+    return rows, None
+
+
+_EMPTY_ESCROW = {
+    "escrowed": False, "fingerprint": None, "source": None, "digits": None, "period": None, "created": None,
+    "rotated": None, "age_days": None, "device_names": [], "verified_devices": 0, "devices_total": 0,
+    "last_proven_login": None, "last_proven_login_age_days": None,
+}
+
+
+def host_record(host, result, escrow_rows, escrow_error, failure, today):
+    status, error = _host_status(result)
+    if failure and status == "ok":
+        status, error = "failed", failure
+    elif failure:
+        error = "%s; %s" % (failure, error)
+    state = result if status == "ok" else {}
+    on_host = {u["user"]: u for u in state.get("users") or []}
+    users = []
+    for user in sorted(set(on_host) | set(escrow_rows)):
+        seen = on_host.get(user, {})
+        row = {"host": host, "user": user}
+        if status == "ok":
+            configured = seen.get("twofactor_configured", "fingerprint" in seen)
+            row.update(two_factor=bool(configured), ssh_otp=bool(seen.get("ssh_otp")))
+        else:
+            row.update(two_factor=None, ssh_otp=None)
+        row.update(escrow_rows.get(user, _EMPTY_ESCROW))
+        row["host_fingerprint"] = seen.get("fingerprint")
+        # Linux tells the secret's fingerprint; TrueNAS only whether there is one.
+        if row["host_fingerprint"] and row["fingerprint"]:
+            row["fingerprint_match"] = row["host_fingerprint"] == row["fingerprint"]
+        else:
+            row["fingerprint_match"] = None
+        row["last_code_used"] = seen.get("last_used")
+        row["ssh_password_login"] = seen.get("ssh_password_login")
+        users.append(row)
+    record = {
+        "host": host,
+        "status": status,
+        "error": error,
+        "platform": state.get("platform"),
+        "two_factor": state.get("two_factor") if status == "ok" else None,
+        "ssh_otp": state.get("ssh_otp") if status == "ok" else None,
+        "truenas_version": state.get("truenas_version"),
+        "escrow_error": escrow_error,
+        "users": users,
+    }
+    return record
+
+
+def count(items):
+    return sum(1 for _item in items)
+
+
+def summarize(hosts):
+    users = [u for h in hosts for u in h["users"]]
+    return {
+        "hosts": len(hosts),
+        "by_status": {s: count(h for h in hosts if h["status"] == s) for s in STATUSES},
+        "two_factor_on": count(h for h in hosts if h["two_factor"]),
+        "ssh_otp_on": count(h for h in hosts if h["ssh_otp"]),
+        "users": len(users),
+        "users_escrowed": count(u for u in users if u["escrowed"]),
+        "users_with_two_verified_devices": count(u for u in users if u["verified_devices"] >= 2),
+        "fingerprint_mismatches": count(u for u in users if u["fingerprint_match"] is False),
+    }
+
+
+def build(hosts, states, store, failures=None, now=None):
+    """(report document, SecretGuard). ``states``: {host: registered otp_state_info result}."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    today = now.date()
+    guard = SecretGuard()
+    failures = failures or {}
+    records = []
+    for host in sorted(set(hosts)):
+        escrow_rows, escrow_error = _escrow_rows(store, host, guard, today)
+        records.append(host_record(host, plain(states.get(host)) if states.get(host) is not None else None,
+                                   escrow_rows, escrow_error, failures.get(host), today))
+    document = {"format": FORMAT, "date": today.isoformat(), "summary": summarize(records), "hosts": records}
+    return document, guard
+
+
+def narrow(document, expression):
+    """The document with ``result`` = the expression over it (the full document stays out)."""
+    if not expression:
+        return document
+    return {"format": FORMAT, "date": document["date"], "query": expression,
+            "summary": document["summary"], "result": search(expression, document)}
+
+
+def to_json(document, guard):
+    return guard.check(json.dumps(document, indent=2, sort_keys=True) + "\n", "JSON report").encode("utf-8")

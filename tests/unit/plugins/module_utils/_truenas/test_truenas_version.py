@@ -1,0 +1,59 @@
+# Copyright: (c) 2026, fleet2fa.nas developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+import os
+
+import pytest
+import yaml
+
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.version import (
+    SUPPORTED,
+    SUPPORTED_RELEASES,
+    UnsupportedVersionError,
+    capabilities,
+    parse_version,
+)
+
+with open(os.path.join(os.path.dirname(__file__), "truenas_cases.yml")) as cases_file:
+    CASES = yaml.safe_load(cases_file)
+
+
+@pytest.mark.parametrize("case", CASES["profiles"], ids=lambda c: c["version"])
+def test_version_string_maps_to_its_release_line_profile(case):
+    caps = capabilities(case["version"], host="nas1")
+    assert caps.profile == case["profile"]
+    shown = caps.as_dict()
+    for name, value in case["expect"].items():
+        assert shown[name] == value, name
+
+
+@pytest.mark.parametrize("case", CASES["unsupported"], ids=lambda c: c["version"] or "empty")
+def test_unsupported_version_is_refused_naming_host_and_version(case):
+    with pytest.raises(UnsupportedVersionError) as caught:
+        capabilities(case["version"], host="nas9")
+    message = str(caught.value)
+    assert message.startswith("nas9 ")
+    assert case["error"] in message
+    if case["version"]:
+        assert case["version"] in message
+
+
+@pytest.mark.parametrize("case", CASES["interval_allowed"], ids=lambda c: "%s-%s" % (c["version"], c["interval"]))
+def test_interval_acceptance_follows_the_version(case):
+    assert capabilities(case["version"]).interval_allowed(case["interval"]) is case["allowed"]
+
+
+def test_parsed_version_orders_by_numbers_not_text():
+    assert parse_version("TrueNAS-25.10.0").tuple > parse_version("TrueNAS-25.04.2").tuple
+    assert parse_version("TrueNAS-13.0-U6.7").is_core
+    assert not parse_version("TrueNAS-SCALE-22.12.4").is_core
+
+
+def test_every_listed_release_has_a_profile_and_the_next_major_is_refused_naming_the_newest():
+    for release in SUPPORTED_RELEASES:
+        assert capabilities("TrueNAS-%s.0" % release).profile in SUPPORTED
+    newest = int(SUPPORTED_RELEASES[-1].split(".")[0])
+    with pytest.raises(UnsupportedVersionError, match=r"newer than the newest release line this collection knows \(%d\)"
+                       % newest):
+        capabilities("TrueNAS-%d.04.0" % (newest + 1))
