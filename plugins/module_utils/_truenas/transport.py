@@ -85,8 +85,10 @@ class MidcltTransport:
         if not errname and lines:
             reason = lines[-1]
         text = " ".join(lines).lower()
+        # "Daemon not running?" is the official midclt's own words when the socket does not answer
+        # (truenas/api_client stable/goldeye truenas_api_client/__init__.py:1085-1087).
         if errname is None and any(word in text for word in ("connection refused", "no such file", "failed connection", "failed to connect",
-                                                             "middlewared is not running", "broken pipe")):
+                                                             "middlewared is not running", "daemon not running", "broken pipe")):
             return ConnectionLostError(self.host, "midclt could not reach the middleware during %s" % method,
                                        reason, method=method)
         cls = classify(errname, reason)
