@@ -14,7 +14,8 @@ description:
   - "O(ssh=otp): a wrong code is refused, then password + the current code are taken (keyboard-interactive).
     pam_oath refuses a code of a step it has already taken, so the proof waits for the next step when the escrow says
     a login of this step was already proven."
-  - "O(ssh=password): the password alone gets in (break glass, after the OTP was turned off)."
+  - "O(ssh=password): the password alone gets in (break glass, after the OTP was turned off). With O(api=none) and
+    O(record=false) this proof needs no escrow entry, so it also runs on a host that never got a secret."
   - "O(api=otp): the TrueNAS web UI/API login with password + code (C(auth.login) up to 24.10, C(auth.login_ex) and
     C(auth.login_ex_continue) from 25.04), a wrong code refused first. The certificate can be pinned with
     O(api_cert_sha256), which M(fleet2fa.nas.preflight) reads on the box over the SSH session."

@@ -62,7 +62,7 @@ class Lab:
         self.name = name
         self.linux = linux
         self.truenas = list(truenas)
-        self.inventory = self.key = self.root_password = self.state_dir = None
+        self.inventory = self.key = self.root_password = self.state_dir = self.control_dir = None
         self.hosts = []
 
     def up(self):
@@ -81,6 +81,7 @@ class Lab:
         self.inventory, self.key = info["inventory"], info["key"]
         self.root_password = info["root_password"]
         self.state_dir = os.path.dirname(self.inventory)
+        self.control_dir = info["control_dir"]  # the lab's ssh ControlMaster sockets
         self.hosts = [LabHost(h["name"], h["address"], self.root_password, self.key, h["group"],
                               h["truenas_version"]) for h in info["hosts"]]
 

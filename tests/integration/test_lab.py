@@ -123,7 +123,8 @@ def _start_time(pid):
 
 
 def traces(lab):
-    """Everything of a lab that the machine can see: netns, links, mounts, cgroups, nspawn dirs, state."""
+    """Everything of a lab that the machine can see: netns, links, mounts, cgroups, nspawn dirs, state,
+    the ssh masters' folder."""
     found = set()
     found.update(("netns", n) for n in (os.listdir("/run/netns") if os.path.isdir("/run/netns") else [])
                  if n.startswith("f2f.%s." % lab.name))
@@ -139,8 +140,9 @@ def traces(lab):
     propagate = "/run/systemd/nspawn/propagate"
     if os.path.isdir(propagate):
         found.update(("propagate", n) for n in os.listdir(propagate) if n.startswith(lab.name + "."))
-    if lab.state_dir and os.path.exists(lab.state_dir):
-        found.add(("state", lab.state_dir))
+    for kind, path in (("state", lab.state_dir), ("control", lab.control_dir)):
+        if path and os.path.exists(path):
+            found.add((kind, path))
     return found
 
 
@@ -182,7 +184,7 @@ def test_down_leaves_nothing_behind(make_lab):
 def _ssh_masters(lab):
     out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True, check=True).stdout
     pids = [int(line.split(None, 1)[0]) for line in out.splitlines()
-            if "ssh: " + lab.state_dir + "/cp/" in line]
+            if "ssh: " + lab.control_dir + "/" in line]
     return {(p, _start_time(p)) for p in pids}
 
 

@@ -45,13 +45,13 @@ def _tls():
 
 
 class Box:
-    def __init__(self, host, state_dir):
+    def __init__(self, host, control_dir):
         self.host = host
         self.version = host.truenas_version
         self.rank = PROFILES.index(self.version)
         self.password = host.root_password
         # the lab's folder for ssh masters: `tests/lab/fleet down` ends them with the lab
-        self.control_path = os.path.join(state_dir, 'cp', '%C')
+        self.control_path = os.path.join(control_dir, '%C')
         self.admin = None
 
     def ssh(self, command, check=False, fresh=False):
@@ -259,7 +259,7 @@ def boxes(make_lab, request):
         lab.refresh()
     else:
         lab = make_lab(truenas=wanted)
-    found = {h.truenas_version: Box(h, lab.state_dir) for h in lab.group('truenas') if h.truenas_version in wanted}
+    found = {h.truenas_version: Box(h, lab.control_dir) for h in lab.group('truenas') if h.truenas_version in wanted}
     assert sorted(found) == sorted(wanted), 'lab %s lacks profiles %s' % (lab.name, set(wanted) - set(found))
     for box in found.values():
         box.connect_admin()

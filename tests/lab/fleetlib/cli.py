@@ -19,7 +19,7 @@ def _status(name):
     if not state:
         return {"name": name, "state": "leftovers" if alive else "partial", "hosts": []}
     return {"name": name, "state": "up" if alive else "stopped", "subnet": "10.213.%d.0/24" % state["octet"],
-            "inventory": state.get("inventory"), "key": state.get("key"),
+            "inventory": state.get("inventory"), "key": state.get("key"), "control_dir": state.get("control_dir"),
             "root_password": state.get("root_password"),
             "hosts": [{k: h.get(k) for k in ("name", "group", "address", "truenas_version")}
                       for h in state["hosts"]]}

@@ -10,8 +10,12 @@ import sys
 
 CACHE = os.environ.get("FLEET2FA_CACHE") or "/var/cache/fleet2fa"
 # /run is where runtime state belongs; the overlay upper dirs live here too (upper works on ext4
-# and on tmpfs). Short on purpose: ssh ControlPath sockets under it must fit in 108 bytes.
+# and on tmpfs).
 STATE_ROOT = "/run/fleet2fa/labs"
+# ssh ControlPath sockets: a Unix socket path must fit in 108 bytes (sun_path), and ssh binds
+# "<ControlPath>.<16 random characters>" first. Under STATE_ROOT a 32-character lab name and %C
+# (40 hex) come to 112, so the masters live in a short folder named by a hash of the lab: 84 bytes.
+CONTROL_ROOT = "/run/fleet2fa/cm"
 CGROUP_ROOTS = ("/sys/fs/cgroup/systemd/fleet2fa", "/sys/fs/cgroup/unified/fleet2fa")
 PROPAGATE = "/run/systemd/nspawn/propagate"
 NETNS_DIR = "/run/netns"
@@ -50,6 +54,11 @@ def default_lab():
 
 def state_dir(lab):
     return os.path.join(STATE_ROOT, lab)
+
+
+def control_dir(lab):
+    """The lab's folder for ssh ControlMaster sockets (see CONTROL_ROOT)."""
+    return os.path.join(CONTROL_ROOT, hashlib.sha256(lab.encode()).hexdigest()[:10])
 
 
 def machine_name(lab, host):

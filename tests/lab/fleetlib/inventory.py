@@ -16,7 +16,7 @@ def _q(value):
 
 def write(state):
     sdir = state["dir"]
-    ssh_args = "-o ControlMaster=auto -o ControlPersist=60s -o ControlPath=%s/%%C" % os.path.join(sdir, "cp")
+    ssh_args = "-o ControlMaster=auto -o ControlPersist=60s -o ControlPath=%s/%%C" % state["control_dir"]
     lines = [
         "# fleet2fa lab %s: written by `tests/lab/fleet up`, removed by `tests/lab/fleet down`." % state["name"],
         "all:",

@@ -11,8 +11,8 @@ import time
 import uuid
 
 from . import image, inventory, net, procs
-from .common import (LAB_NAME_RE, PROPAGATE, STATE_ROOT, TRUENAS_VERSIONS, FleetError, flock, log, machine_name,
-                     netns_name, preferred_octet, run, state_dir, write_file)
+from .common import (LAB_NAME_RE, PROPAGATE, STATE_ROOT, TRUENAS_VERSIONS, FleetError, control_dir, flock, log,
+                     machine_name, netns_name, preferred_octet, run, state_dir, write_file)
 
 LAB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROVISION = os.path.join(LAB_DIR, "truenas", "provision")
@@ -221,9 +221,11 @@ def _up_hosts(state, hosts, start):
     with open(key + ".pub", encoding="ascii") as fh:
         pubkey = fh.read()
     password = secrets.token_urlsafe(12)
-    state.update(key=key, root_password=password, inventory=os.path.join(sdir, "inventory.yml"))
+    state.update(key=key, root_password=password, inventory=os.path.join(sdir, "inventory.yml"),
+                 control_dir=control_dir(lab))
     shadow = _shadow_with_root(img, _hash_password(password))
-    os.makedirs(os.path.join(sdir, "cp"), mode=0o700)
+    shutil.rmtree(state["control_dir"], ignore_errors=True)  # a lab of this name that was never taken down
+    os.makedirs(state["control_dir"], mode=0o700)
     for index, (name, group, version) in enumerate(hosts, start=1):
         state["hosts"].append({
             "name": name, "group": group, "truenas_version": version, "index": index,
@@ -271,7 +273,7 @@ def down(lab):
 
 def _down_locked(lab):
     sdir = state_dir(lab)
-    cp_dir = os.path.join(sdir, "cp")
+    cp_dir = control_dir(lab)
     if os.path.isdir(cp_dir):
         for sock in os.listdir(cp_dir):  # ssh ControlPersist masters would outlive the hosts
             run(["ssh", "-o", "ControlPath=" + os.path.join(cp_dir, sock), "-O", "exit", "lab"], check=False,
@@ -289,6 +291,7 @@ def _down_locked(lab):
     with flock(GLOBAL_LOCK):
         procs.remove_cgroups(lab)
         shutil.rmtree(sdir, ignore_errors=True)
+        shutil.rmtree(cp_dir, ignore_errors=True)
         net.release_netns_mount()
 
 
