@@ -167,7 +167,7 @@ def test_down_leaves_nothing_behind(make_lab):
     up_traces, up_procs = traces(lab), processes(lab)
     kinds = {kind for kind, _path in up_traces}
     # the overlay roots are mounted in each host's private namespace: the machine sees only netns mounts
-    assert kinds == {"netns", "link", "mount", "cgroup", "propagate", "state"}, up_traces
+    assert kinds == {"netns", "link", "mount", "cgroup", "propagate", "state", "control"}, up_traces
     assert all(path.startswith("/run/netns/") for kind, path in up_traces if kind == "mount")
     assert len([t for t in up_traces if t[0] == "link"]) == 3  # bridge + one veth a host
     assert len(up_procs) > 2 * 5  # nspawn + the container's systemd, journald, sshd, ... a host
