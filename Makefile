@@ -29,7 +29,7 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_NOCOLOR := 1
 export PYTHONDONTWRITEBYTECODE := 1
 # Integration test files run side by side, each on its own lab: most of their time is spent waiting
-# for the next TOTP time step, PAM's failure delay and sshd restarts, not on the CPU.
+# for sshd restarts, PAM's failure delay and login round trips, not on the CPU.
 INTEGRATION_WORKERS ?= 3
 # Tests import the collection as ansible_collections.fleet2fa.nas, through the link made by `collection`.
 export PYTHONPATH := $(COLLECTIONS)

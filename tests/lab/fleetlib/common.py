@@ -20,7 +20,19 @@ CGROUP_ROOTS = ("/sys/fs/cgroup/systemd/fleet2fa", "/sys/fs/cgroup/unified/fleet
 PROPAGATE = "/run/systemd/nspawn/propagate"
 NETNS_DIR = "/run/netns"
 SUBNET_PREFIX = "10.213"
-TRUENAS_VERSIONS = ("13.0", "13.3", "22.12", "23.10", "24.04", "24.10", "25.04", "25.10", "26.0")
+
+
+def _simulator_versions():
+    """The versions the TrueNAS simulator knows: its profiles (tests/lab/truenas) are the one list."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "truenas"))
+    try:
+        from truenas_sim.profiles import ALIASES  # pylint: disable=import-outside-toplevel
+    finally:
+        sys.path.pop(0)
+    return tuple(ALIASES)
+
+
+TRUENAS_VERSIONS = _simulator_versions()
 LAB_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
 
