@@ -6,67 +6,26 @@ check runs on the controller before any host is asked anything."""
 
 from __future__ import annotations
 
-import hashlib
 import os
-import subprocess
-import sys
 
 import pytest
-import yaml
-from ansible.parsing.vault import VaultSecret
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import TotpKey
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.registry import open_escrow
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowEntry
+from controller_plays import PLAYBOOKS, Controller, hashes
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ENROLL = os.path.join(HERE, "..", "..", "..", "playbooks", "enroll.yml")
-BIN = os.path.dirname(sys.executable)
-VAULT_PASSWORD = "enroll codes vault password"
-
-
-class Controller:
-    def __init__(self, root):
-        self.root = root
-        self.escrow_dir = os.path.join(root, "escrow")
-        self.vault = os.path.join(root, "vault-pass")
-        with open(self.vault, "w") as f:
-            f.write(VAULT_PASSWORD + "\n")
-        local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
-        self.inventory = os.path.join(root, "inventory.yml")
-        with open(self.inventory, "w") as f:
-            yaml.safe_dump({"linux": {"hosts": {"lin01": dict(local, fleet2fa_users=["root", "admin"]),
-                                                "lin02": dict(local)}},
-                            "truenas": {"hosts": {"tn2410-1": dict(local)}}}, f)
-        store = open_escrow({"dir": self.escrow_dir}, vault_secrets=[("default", VaultSecret(VAULT_PASSWORD.encode()))])
-        for host, users in (("lin01", ("root", "admin")), ("lin02", ("root",)), ("tn2410-1", ("root",))):
-            for user in users:
-                store.put_once(host, user, EscrowEntry.new(user, TotpKey.generate(), account="%s@%s" % (user, host)))
-        self.env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
-                        ANSIBLE_LOCAL_TEMP=os.path.join(root, "tmp"), ANSIBLE_HOME=os.path.join(root, "home"),
-                        PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
-
-    def enroll(self, *extra):
-        cmd = [os.path.join(BIN, "ansible-playbook"), "-i", self.inventory, ENROLL, "--vault-password-file", self.vault,
-               "-e", "fleet2fa_escrow_dir=%s" % self.escrow_dir] + list(extra)
-        done = subprocess.run(cmd, env=self.env, cwd=self.root, stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, timeout=300, check=False)
-        return done.returncode, done.stdout + done.stderr
-
-    def codes_file(self, codes):
-        path = os.path.join(self.root, "codes.yml")
-        with open(path, "w") as f:
-            yaml.safe_dump({"fleet2fa_enroll_codes": codes}, f)
-        return "@" + path
-
-    def escrow_hashes(self):
-        return {os.path.join(d, n): hashlib.sha256(open(os.path.join(d, n), "rb").read()).hexdigest()
-                for d, _dirs, names in os.walk(self.escrow_dir) for n in names}
+ENROLL = os.path.join(PLAYBOOKS, "enroll.yml")
 
 
 @pytest.fixture
 def controller(tmp_path):
-    return Controller(str(tmp_path))
+    made = Controller(str(tmp_path), {"linux": {"lin01": {"fleet2fa_users": ["root", "admin"]}, "lin02": {}},
+                                      "truenas": {"tn2410-1": {}}})
+    for host, users in (("lin01", ("root", "admin")), ("lin02", ("root",)), ("tn2410-1", ("root",))):
+        for user in users:
+            made.escrow(host, user)
+    made.enroll = lambda *extra: made.play(ENROLL, *extra)
+    made.codes_file = lambda codes: "@" + made.write("codes.yml", {"fleet2fa_enroll_codes": codes})
+    made.escrow_hashes = lambda: hashes(made.escrow_dir)
+    return made
 
 
 def test_enroll_without_codes_fails_naming_the_variable_and_every_host_and_user(controller):

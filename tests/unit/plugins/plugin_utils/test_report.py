@@ -163,8 +163,8 @@ def test_host_and_user_names_are_escaped_in_the_html(store):
     assert document["hosts"][0]["escrow_error"]  # not a name the escrow can hold; shown, not followed
     page = report_html.render(document, title="<b>fleet</b>")
     assert "<script>" not in page and "<img" not in page and "<b>fleet" not in page
-    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
-    assert "&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page
+    assert "&#34;&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in page
 
 
 def test_the_page_is_self_contained(fleet):
