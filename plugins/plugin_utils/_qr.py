@@ -7,6 +7,11 @@ PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not
 Rendering is deterministic (pypng and qrcode's SVG writer put no time or random id into the bytes),
 so a file is rewritten only when its bytes would change, and a second run leaves mtimes alone.
 Files are 0600 in 0700 folders and are written through a temporary file and ``os.replace``.
+
+Every QR code, pack and file an authenticator app reads shows the one label scheme of ``app_label``:
+issuer ``fleet2fa``, account ``<user>@<inventory host>``, on Linux and TrueNAS alike. The label a box
+gave its own URI (TrueNAS: ``root-tn2410-1@TrueNAS``, issuer ``iXsystems``) stays in the escrow
+(``account``, ``issuer``) and is never shown to an app; the app's codes depend on the secret only.
 """
 
 from __future__ import annotations
@@ -26,6 +31,22 @@ with deps.declare("pypng", reason="to write QR codes as PNG without Pillow"):
     import qrcode.image.pure
 
 EXTENSIONS = (".png", ".svg")
+APP_ISSUER = "fleet2fa"
+
+
+def app_label(host, user):
+    """(issuer, account) as the authenticator app shows them: ("fleet2fa", "root@tn2410-1")."""
+    check_name(host, "host")
+    check_name(user, "user")
+    return APP_ISSUER, "%s@%s" % (user, host)
+
+
+def app_uri(entry, host, user):
+    """The otpauth URI of an escrowed key under the app label (secret inside: never put it into results)."""
+    if entry.key is None:
+        raise EscrowError("the key of %s on %s lives in the TOTP engine and cannot be exported" % (user, host))
+    issuer, account = app_label(host, user)
+    return entry.key.uri(account, issuer)
 
 
 class QrFiles:

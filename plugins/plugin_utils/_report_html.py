@@ -16,11 +16,11 @@ from __future__ import annotations
 import os
 import re
 
-import jinja2
 from markupsafe import Markup, escape
 
-DEFAULT_TEMPLATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles", "report",
-                                "templates", "report.html.j2")
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils import _pages as pages
+
+DEFAULT_TEMPLATE = pages.builtin("report", "report.html.j2")
 
 # The wording table: the one place where values become words.
 YES, NO, NONE = "yes", "no", "\u2014"
@@ -176,14 +176,6 @@ def host_records(document):
     return None
 
 
-def environment(folder):
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True)
-    env.filters.update(word=word, when=when, cell=cell, label=label)
-    return env
-
-
 def render(document, title="fleet2fa report", template=None):
     """The page for ``document`` (whole or narrowed) from ``template`` (a file), else the built-in one."""
     path = os.path.abspath(template or DEFAULT_TEMPLATE)
@@ -199,4 +191,4 @@ def render(document, title="fleet2fa report", template=None):
         "user_columns": USER_COLUMNS,
         "overview_columns": OVERVIEW_COLUMNS,
     }
-    return environment(os.path.dirname(path)).get_template(os.path.basename(path)).render(context)
+    return pages.render(path, context, dict(word=word, when=when, cell=cell, label=label))
