@@ -71,7 +71,7 @@ class ActionModule(EscrowAction):
             "report.html": guard.check(report_html.render(shown, args["title"], template), "HTML report").encode("utf-8"),
         }
         folder = os.path.join(basedir, os.path.expanduser(args["report_dir"]))
-        written = write_files(folder, files, check_mode=self._task.check_mode)
+        written = write_files(folder, files, check_mode=self._task.check_mode, option="report_dir")
         return dict(changed=bool(written), json=os.path.join(folder, "report.json"),
                     html=os.path.join(folder, "report.html"), written=written, summary=document["summary"],
                     report=shown)

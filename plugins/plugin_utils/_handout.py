@@ -29,7 +29,7 @@ from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import secret_b
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils import _migration as migration
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils import _pages as pages
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowError, check_name
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils._files import ensure_dir, remove_files, write_files
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._files import check_dirs, ensure_dir, remove_files, write_files
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._qr import QrFiles, app_label, app_uri
 
 PACKS = "packs"
@@ -106,8 +106,8 @@ def uri_list(accounts):
 def aegis_export(accounts):
     """aegis.json: an Aegis plain (unencrypted) vault export of the accounts (secrets inside).
 
-    The format is Aegis's own, beemdevelopment/Aegis:docs/vault.md ("Format", "Header", "Content",
-    "Entries"): ``{"version": 1, "header": {"slots": null, "params": null}, "db": {"version": 1,
+    The format is Aegis's own, as its vault.md (docs folder of github.com/beemdevelopment/Aegis, commit
+    39a5dc3e, sections "Format", "Header", "Content", "Entries") describes it: ``{"version": 1, "header": {"slots": null, "params": null}, "db": {"version": 1,
     "entries": [...]}}``, null slots and params marking a vault that is not encrypted, each entry
     ``{"type": "totp", "uuid", "name", "issuer", "icon": null, "info": {"secret" (base32, no padding),
     "algo": "SHA1", "digits", "period"}}``. Aegis asks for version 4 UUIDs; these are version 5, derived
@@ -157,10 +157,12 @@ def write_pack(folder, files, manifest, skipped, check_mode=False):
     files = dict(files)
     files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
     parent = os.path.dirname(folder)
+    # qr_dir, qr_dir/packs and the user's folder are all checked before the first one is made.
+    check_dirs((os.path.dirname(parent), parent, folder), "qr_dir")
     if not check_mode:
-        ensure_dir(os.path.dirname(parent))
-        ensure_dir(parent)
-    written = write_files(folder, files, check_mode=check_mode)
+        ensure_dir(os.path.dirname(parent), option="qr_dir")
+        ensure_dir(parent, option="qr_dir")
+    written = write_files(folder, files, check_mode=check_mode, option="qr_dir")
     stale = []
     if os.path.isdir(folder):
         stale = [os.path.join(folder, name) for name in sorted(os.listdir(folder))

@@ -21,7 +21,13 @@ import os
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils import _deps as deps
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowError, check_name
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils._files import FileWriteError, atomic_write
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._files import (
+    FileWriteError,
+    atomic_write,
+    check_dirs,
+    differs,
+    ensure_dir,
+)
 
 with deps.declare("qrcode", reason="to draw QR codes"):
     import qrcode
@@ -87,32 +93,19 @@ class QrFiles:
         return out
 
     def _check_writable(self, folder):
-        """Fail before writing anything if qr_dir or the host folder cannot take files."""
-        for path in (self.qr_dir, folder):
-            if os.path.lexists(path) and not os.path.isdir(path):
-                raise FileWriteError("%s exists and is not a directory; nothing was written" % path)
+        """Fail before writing anything if qr_dir or the host folder cannot take files, or must not."""
+        check_dirs((self.qr_dir, folder), "qr_dir")
         existing = folder if os.path.isdir(folder) else self.qr_dir
         while not os.path.isdir(existing):
             existing = os.path.dirname(existing)
         if not os.access(existing, os.W_OK | os.X_OK):
-            raise FileWriteError("%s is not writable; nothing was written" % existing)
+            raise FileWriteError("qr_dir: %s is not writable; nothing was written" % existing)
 
     def changes(self, host, user, uri):
         """The paths whose content differs from what ``uri`` renders to, and the rendered bytes."""
         paths = self.paths(host, user)
         rendered = self.render(uri)
-        differing = []
-        for ext, path in paths.items():
-            try:
-                with open(path, "rb") as f:
-                    same = f.read() == rendered[ext]
-                same = same and (os.stat(path).st_mode & 0o777) == 0o600
-            except FileNotFoundError:
-                same = False
-            except OSError as exc:
-                raise FileWriteError("cannot read %s: %s" % (path, exc.strerror)) from None
-            if not same:
-                differing.append(path)
+        differing = [path for ext, path in paths.items() if differs(path, rendered[ext])]
         return differing, {paths[ext]: data for ext, data in rendered.items()}
 
     def write(self, host, user, uri, check_mode=False):
@@ -124,11 +117,7 @@ class QrFiles:
         if check_mode or not differing:
             return differing
         for path in (self.qr_dir, folder):
-            try:
-                os.makedirs(path, mode=0o700, exist_ok=True)
-            except OSError as exc:
-                raise FileWriteError("cannot create %s: %s; nothing was written" % (path, exc.strerror)) from None
-        os.chmod(folder, 0o700)
+            ensure_dir(path, option="qr_dir")
         for path in differing:
             atomic_write(path, rendered[path])
         return differing
