@@ -46,8 +46,10 @@ STATUSES = ("ok", "failed", "unreachable", "not_checked")
 PASSWORD_VARS = ("ansible_password", "ansible_ssh_pass", "ansible_ssh_password", "ansible_become_password",
                  "ansible_become_pass", "ansible_sudo_pass", "fleet2fa_root_password", "fleet2fa_vault_root_password",
                  "lab_root_password")
-# Shorter values are not guarded: "yes" or "22" would refuse every report and say nothing of a leak.
-MIN_GUARDED_LENGTH = 4
+# Shorter values are not guarded: a vaulted vars file also holds "root", "yes" or "2222", which every
+# report contains (a user name, a word, four hex digits of a fingerprint) and which are no secret; a
+# password or token that short is one no guard could keep.
+MIN_GUARDED_LENGTH = 8
 
 
 class ReportError(Fleet2faError):
