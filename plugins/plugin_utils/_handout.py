@@ -9,7 +9,8 @@ order), ``pack.json``, a manifest of which hosts each code holds (fingerprints o
 the printable page that captions each code and says how to import and spot-check it, and for apps
 that cannot read transfer codes ``otpauth.txt`` (one otpauth URI a line) and ``aegis.json`` (an Aegis
 plain vault export). Files are 0600 in 0700 folders, rewritten only when their bytes change; codes of
-an older, larger pack are removed. Every account shows the app label of ``_qr.app_label``. Keys the transfer format cannot carry (7 digits, 60 s) are skipped with the reason, and go
+an older, larger pack are removed. Every account shows the app label of ``_qr.app_label``. Keys the
+transfer format cannot carry (7 digits, 60 s) are skipped with the reason, and go
 to the admin as the single QR codes of fleet2fa.nas.totp_qr instead.
 
 The spot check proves that the device that scanned a pack holds the right secrets: the admin types

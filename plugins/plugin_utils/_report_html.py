@@ -130,8 +130,8 @@ def problems(record):
         if row["fingerprint_match"] is False:
             found.append("%s: the host's secret differs from the escrow's" % user)
         if row["verified_devices"] < 2:
-            found.append("%s: %d verified device%s" % (user, row["verified_devices"],
-                                                        "" if row["verified_devices"] == 1 else "s"))
+            count = row["verified_devices"]
+            found.append("%s: %d verified device%s" % (user, count, "" if count == 1 else "s"))
         if row["last_proven_login"] is None:
             found.append("%s: no login proven" % user)
     return found
