@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import os
+
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils import _handout as handout
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import EscrowAction
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import check_name
@@ -33,15 +35,17 @@ class ActionModule(EscrowAction):
         for user in args["users"]:
             check_name(user, "user")
             folder = handout.pack_dir(args["qr_dir"], user)
-            accounts, skipped, missing = handout.collect(self.store, user, args["hosts"], args["unsupported"])
+            accounts, skipped, missing, others = handout.collect(self.store, user, args["hosts"], args["unsupported"])
             for item in skipped:
                 self._display.warning("enrollment pack of %s: %s skipped: %s" % (user, item["host"], item["reason"]))
-            pack = {"folder": folder, "skipped": skipped, "missing": missing, "batches": [],
+            pack = {"folder": folder, "index": os.path.join(folder, handout.INDEX), "skipped": skipped,
+                    "missing": missing, "batches": [],
                     "written": [], "spot_check": {"status": "none", "hosts": []}}
             packs[user] = pack
             if not accounts:
                 continue
-            files, manifest = handout.render_pack(user, accounts, args["batch_size"])
+            files, manifest = handout.pack_files(user, accounts, skipped, missing, others, args["batch_size"],
+                                                 args["spot_checks"])
             pack["written"] = handout.write_pack(folder, files, manifest, skipped, self._task.check_mode)
             changed_paths.extend(pack["written"])
             pack["batches"] = manifest["batches"]

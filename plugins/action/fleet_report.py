@@ -13,17 +13,24 @@ from ansible_collections.fleet2fa.nas.plugins.plugin_utils._common import plain
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._files import write_files
 
 
-def outcome_failure(outcome):
-    """The failure a rollout recorded for a host (``fleet2fa_outcome``), as one line, or None."""
+def outcome_failure(outcome, option="outcome_var", host=None):
+    """The failure a rollout recorded for a host (``fleet2fa_outcome``), as one line, or None.
+
+    Only a record (a mapping) is read: any other value is refused unshown, as it may be anything the
+    option was pointed at (a password variable, say).
+    """
     outcome = plain(outcome)
-    if isinstance(outcome, dict):
-        if outcome.get("status") in (None, "ok"):
-            return None
-        text = "%s: %s" % (outcome.get("step") or outcome["status"], outcome.get("reason") or "no reason given")
-        if "rolled_back" in outcome:
-            text += " (rolled back: %s)" % ("yes" if outcome["rolled_back"] in (True, "True", "true") else "no")
-        return text
-    return str(outcome) if outcome else None
+    if outcome in (None, "", {}):
+        return None
+    if not isinstance(outcome, dict):
+        raise report.ReportError("%s: the variable of %s is not an outcome record (a mapping with status, step, "
+                                 "reason); its value is not shown; nothing was written" % (option, host))
+    if outcome.get("status") in (None, "ok"):
+        return None
+    text = "%s: %s" % (outcome.get("step") or outcome["status"], outcome.get("reason") or "no reason given")
+    if "rolled_back" in outcome:
+        text += " (rolled back: %s)" % ("yes" if outcome["rolled_back"] in (True, "True", "true") else "no")
+    return text
 
 
 class ActionModule(EscrowAction):
@@ -34,6 +41,7 @@ class ActionModule(EscrowAction):
         report_dir={"type": "path", "required": True},
         query={"type": "str"},
         title={"type": "str", "default": "fleet2fa report"},
+        template={"type": "path"},
     )
 
     def run_escrow(self, args, host, task_vars):
@@ -43,17 +51,27 @@ class ActionModule(EscrowAction):
             known = hostvars[name] if name in hostvars else {}
             if args["state_var"] in known:
                 states[name] = plain(known[args["state_var"]])
-            failure = outcome_failure(known.get(args["outcome_var"]) if args["outcome_var"] in known else None)
+                if not isinstance(states[name], dict):
+                    raise report.ReportError("state_var: the variable of %s is not a registered result of "
+                                             "fleet2fa.nas.otp_state_info (a mapping); its value is not shown; "
+                                             "nothing was written" % name)
+            failure = outcome_failure(known[args["outcome_var"]] if args["outcome_var"] in known else None,
+                                      host=name)
             if failure:
                 failures[name] = failure
         document, guard = report.build(args["hosts"], states, self.store, failures)
+        report.handed_secrets(guard, hostvars, args["hosts"])
         shown = report.narrow(document, args["query"])
+        basedir = self._loader.get_basedir()
+        template = os.path.join(basedir, os.path.expanduser(args["template"])) if args["template"] else None
+        if template and not os.path.isfile(template):
+            raise report.ReportError("template: %s is not a file" % template)
         files = {
             "report.json": report.to_json(shown, guard),
-            "report.html": guard.check(report_html.render(shown, args["title"]), "HTML report").encode("utf-8"),
+            "report.html": guard.check(report_html.render(shown, args["title"], template), "HTML report").encode("utf-8"),
         }
-        folder = os.path.join(self._loader.get_basedir(), os.path.expanduser(args["report_dir"]))
-        written = write_files(folder, files, check_mode=self._task.check_mode)
+        folder = os.path.join(basedir, os.path.expanduser(args["report_dir"]))
+        written = write_files(folder, files, check_mode=self._task.check_mode, option="report_dir")
         return dict(changed=bool(written), json=os.path.join(folder, "report.json"),
                     html=os.path.join(folder, "report.html"), written=written, summary=document["summary"],
                     report=shown)

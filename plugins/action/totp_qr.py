@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import EscrowAction
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowError, check_name
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils._qr import QrFiles
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._qr import QrFiles, app_uri
 
 
 class ActionModule(EscrowAction):
@@ -30,7 +30,7 @@ class ActionModule(EscrowAction):
                 "the key of %s on %s lives in the TOTP engine and cannot be read back; its QR files are "
                 "written by fleet2fa.nas.totp_secret with qr_dir when the key is created" % (user, host)
             )
-        uri = entry.uri()
+        uri = app_uri(entry, host, user)
         written = files.write(host, user, uri, check_mode=self._task.check_mode)
         drawn = None
         if args["terminal"] and not self._task.check_mode:

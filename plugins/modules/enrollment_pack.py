@@ -16,13 +16,19 @@ description:
   - Writes C(<qr_dir>/packs/<user>/pack-<i>-of-<n>.png) and C(.svg), and C(pack.json), which lists the
     hosts and fingerprints in each code (no secret). Files are 0600 in 0700 folders, written only when
     their bytes change; codes left from an older, larger pack are removed.
+  - Beside them C(index.html), a printable page that captions each code (N of M, its hosts, the key
+    fingerprints), says how to import it in Google Authenticator and in Aegis and how to spot-check it;
+    and, for apps that cannot read transfer codes, C(otpauth.txt) (one C(otpauth://) URI a line) and
+    C(aegis.json) (an Aegis plain vault export). Both hold the secrets.
+  - Every account shows in the app as issuer C(fleet2fa), account C(<user>@<inventory host>), on Linux
+    and TrueNAS alike; the label a box gave its own URI stays in the escrow.
   - The transfer format knows only 6 and 8 digits and carries no period (apps assume 30 seconds). Keys
     with 7 digits or a 60 second period are skipped with a warning that says why (or fail the task with
     O(unsupported=fail)); enroll those with the single QR code of M(fleet2fa.nas.totp_qr).
   - "The spot check: with O(codes), each code is checked against the escrow and the task fails, naming
     the hosts, when one is wrong. Without O(codes), O(spot_checks) hosts of each pack are picked at
     random and returned in RV(pending), to prompt the admin for their codes."
-  - The pack files hold secrets. Hand them over, have them scanned, then delete them.
+  - The codes, C(otpauth.txt) and C(aegis.json) hold secrets. Hand them over, have them scanned, then delete them.
   - Runs on the controller only; give it the play's hosts and run it with C(run_once).
 options:
   users:
@@ -111,6 +117,9 @@ packs:
   contains:
     folder:
       description: The pack's folder.
+      type: str
+    index:
+      description: The path of the pack's C(index.html).
       type: str
     batches:
       description: Each transfer code, with its files and the C(host), C(name), C(issuer) and C(fingerprint) of its accounts.

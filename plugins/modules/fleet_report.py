@@ -55,6 +55,13 @@ options:
     description: Title of the HTML page.
     type: str
     default: fleet2fa report
+  template:
+    description:
+      - A Jinja2 template file for C(report.html), relative to the playbook's folder; by default the
+        collection's C(roles/report/templates/report.html.j2). Copy that one to start from, its first
+        lines list the context and the filters (C(word), C(when), C(cell), C(label)).
+      - Rendered with autoescape on. The output is checked against every secret like the built-in page's.
+    type: path
 extends_documentation_fragment:
   - fleet2fa.nas.escrow
   - fleet2fa.nas.attributes

@@ -12,6 +12,8 @@ author: fleet2fa.nas developers (@fleet2fa)
 description:
   - Writes C(<qr_dir>/<inventory_hostname>/<user>.png) and C(.svg), each a QR code of the
     C(otpauth://totp/...) URI of the escrowed secret of O(user), for an admin's authenticator app.
+  - The app shows the account as issuer C(fleet2fa), account C(<user>@<inventory_hostname>), on Linux and
+    TrueNAS alike (the label a TrueNAS box gave its own URI stays in the escrow).
   - Files are 0600 in 0700 folders, written atomically and only when their bytes would change, so a
     second run leaves them and their modification times alone.
   - The QR files hold the secret. Keep O(qr_dir) out of version control and shared folders, and

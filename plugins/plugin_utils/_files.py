@@ -3,12 +3,22 @@
 """Controller files written only when their bytes change: 0600 files in 0700 folders, atomically.
 
 PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
+
+The folders hold secrets (QR codes, packs) or what the fleet looks like (reports), so a folder is
+refused, not fixed up, when it could send a file elsewhere or let someone else in: a symbolic link
+(``qr_dir`` pointing at a shared folder, ``qr_dir/<host>`` at ``/tmp``), a folder owned by another
+user, or one that group or others may write to. The error names the option (``option``) and the
+problem; nothing is written. A folder that is only too open for reading (0755) is made 0700. Files
+are read with O_NOFOLLOW and replaced by rename, so a symbolic link in a file's place is replaced,
+never followed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
@@ -18,30 +28,78 @@ class FileWriteError(Fleet2faError):
     """A file could not be read or written; the message names the path, never the content."""
 
 
+def _named(option, path):
+    return "%s: %s" % (option, path) if option else path
+
+
 def differs(path, data, mode=0o600):
+    """True when ``path`` does not hold ``data`` with ``mode`` (a symbolic link there always differs)."""
     try:
-        with open(path, "rb") as handle:
-            same = handle.read() == data
-        return not (same and (os.stat(path).st_mode & 0o777) == mode)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except FileNotFoundError:
         return True
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return True
         raise FileWriteError("cannot read %s: %s" % (path, exc.strerror)) from None
+    with os.fdopen(fd, "rb") as handle:
+        same = handle.read() == data
+        return not (same and (os.fstat(handle.fileno()).st_mode & 0o777) == mode)
 
 
-def ensure_dir(path, mode=0o700):
-    if os.path.lexists(path) and not os.path.isdir(path):
-        raise FileWriteError("%s exists and is not a directory; nothing was written" % path)
+def check_dir(path, option=None):
+    """Refuse ``path`` unless it is a real folder of the user running Ansible that no one else may write to.
+
+    Returns False when it is not there yet.
+    """
     try:
-        os.makedirs(path, mode=mode, exist_ok=True)
-        if (os.stat(path).st_mode & 0o777) != mode:
-            os.chmod(path, mode)
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return False
     except OSError as exc:
-        raise FileWriteError("cannot create %s: %s" % (path, exc.strerror)) from None
+        raise FileWriteError("%s cannot be read: %s; nothing was written" % (_named(option, path), exc.strerror)) from None
+    if stat.S_ISLNK(st.st_mode):
+        raise FileWriteError("%s is a symbolic link; it is not followed (give the real folder); nothing was written"
+                             % _named(option, path))
+    if not stat.S_ISDIR(st.st_mode):
+        raise FileWriteError("%s exists and is not a directory; nothing was written" % _named(option, path))
+    if st.st_uid != os.geteuid():
+        raise FileWriteError("%s is owned by uid %d, not by the user running Ansible (uid %d); nothing was written"
+                             % (_named(option, path), st.st_uid, os.geteuid()))
+    if st.st_mode & 0o022:
+        raise FileWriteError("%s may be written by %s (mode %04o); make it 0700; nothing was written"
+                             % (_named(option, path), "group and others" if st.st_mode & 0o022 == 0o022
+                                else "its group" if st.st_mode & 0o020 else "others", stat.S_IMODE(st.st_mode)))
+    return True
+
+
+def check_dirs(paths, option=None):
+    """``check_dir`` for each folder, outermost first; all are checked before anything is made."""
+    for path in paths:
+        check_dir(path, option)
+
+
+def ensure_dir(path, mode=0o700, option=None):
+    """Make ``path`` (and missing parents, ``mode``), or check the one that is there and make it ``mode``."""
+    if not check_dir(path, option):
+        try:
+            os.makedirs(path, mode=mode, exist_ok=True)
+        except OSError as exc:
+            raise FileWriteError("cannot create %s: %s; nothing was written" % (_named(option, path), exc.strerror)) from None
+        check_dir(path, option)
+    if (os.lstat(path).st_mode & 0o777) != mode:
+        try:
+            os.chmod(path, mode)
+        except OSError as exc:
+            raise FileWriteError("cannot chmod %s: %s" % (_named(option, path), exc.strerror)) from None
 
 
 def atomic_write(path, data, mode=0o600):
-    """Write ``data`` to a temporary file in the same folder and rename it over ``path``."""
+    """Write ``data`` to a temporary file in the same folder and rename it over ``path``.
+
+    mkstemp creates the temporary file with O_EXCL (a name that exists, a link included, is never
+    opened), and the rename replaces whatever is at ``path`` without following it.
+    """
     directory, name = os.path.split(path)
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % name, suffix=".tmp")
@@ -59,20 +117,21 @@ def atomic_write(path, data, mode=0o600):
             os.unlink(tmp)
         raise FileWriteError("cannot write %s: %s" % (path, exc.strerror)) from None
     # The rename is durable only once the folder itself is on disk.
-    dir_fd = os.open(directory, os.O_RDONLY)
+    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
 
 
-def write_files(folder, files, check_mode=False, mode=0o600, dir_mode=0o700):
+def write_files(folder, files, check_mode=False, mode=0o600, dir_mode=0o700, option=None):
     """Write ``{name: bytes}`` into ``folder`` where they differ; returns the paths (that would be) written."""
+    check_dir(folder, option)  # in check mode too: a folder that would be refused is refused now
     paths = {os.path.join(folder, name): data for name, data in files.items()}
     changed = [path for path, data in paths.items() if differs(path, data, mode)]
     if check_mode or not changed:
         return changed
-    ensure_dir(folder, dir_mode)
+    ensure_dir(folder, dir_mode, option)
     for path in changed:
         atomic_write(path, paths[path], mode)
     return changed

@@ -7,6 +7,11 @@ PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not
 Rendering is deterministic (pypng and qrcode's SVG writer put no time or random id into the bytes),
 so a file is rewritten only when its bytes would change, and a second run leaves mtimes alone.
 Files are 0600 in 0700 folders and are written through a temporary file and ``os.replace``.
+
+Every QR code, pack and file an authenticator app reads shows the one label scheme of ``app_label``:
+issuer ``fleet2fa``, account ``<user>@<inventory host>``, on Linux and TrueNAS alike. The label a box
+gave its own URI (TrueNAS: ``root-tn2410-1@TrueNAS``, issuer ``iXsystems``) stays in the escrow
+(``account``, ``issuer``) and is never shown to an app; the app's codes depend on the secret only.
 """
 
 from __future__ import annotations
@@ -16,7 +21,13 @@ import os
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils import _deps as deps
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowError, check_name
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils._files import FileWriteError, atomic_write
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._files import (
+    FileWriteError,
+    atomic_write,
+    check_dirs,
+    differs,
+    ensure_dir,
+)
 
 with deps.declare("qrcode", reason="to draw QR codes"):
     import qrcode
@@ -26,6 +37,22 @@ with deps.declare("pypng", reason="to write QR codes as PNG without Pillow"):
     import qrcode.image.pure
 
 EXTENSIONS = (".png", ".svg")
+APP_ISSUER = "fleet2fa"
+
+
+def app_label(host, user):
+    """(issuer, account) as the authenticator app shows them: ("fleet2fa", "root@tn2410-1")."""
+    check_name(host, "host")
+    check_name(user, "user")
+    return APP_ISSUER, "%s@%s" % (user, host)
+
+
+def app_uri(entry, host, user):
+    """The otpauth URI of an escrowed key under the app label (secret inside: never put it into results)."""
+    if entry.key is None:
+        raise EscrowError("the key of %s on %s lives in the TOTP engine and cannot be exported" % (user, host))
+    issuer, account = app_label(host, user)
+    return entry.key.uri(account, issuer)
 
 
 class QrFiles:
@@ -66,32 +93,19 @@ class QrFiles:
         return out
 
     def _check_writable(self, folder):
-        """Fail before writing anything if qr_dir or the host folder cannot take files."""
-        for path in (self.qr_dir, folder):
-            if os.path.lexists(path) and not os.path.isdir(path):
-                raise FileWriteError("%s exists and is not a directory; nothing was written" % path)
+        """Fail before writing anything if qr_dir or the host folder cannot take files, or must not."""
+        check_dirs((self.qr_dir, folder), "qr_dir")
         existing = folder if os.path.isdir(folder) else self.qr_dir
         while not os.path.isdir(existing):
             existing = os.path.dirname(existing)
         if not os.access(existing, os.W_OK | os.X_OK):
-            raise FileWriteError("%s is not writable; nothing was written" % existing)
+            raise FileWriteError("qr_dir: %s is not writable; nothing was written" % existing)
 
     def changes(self, host, user, uri):
         """The paths whose content differs from what ``uri`` renders to, and the rendered bytes."""
         paths = self.paths(host, user)
         rendered = self.render(uri)
-        differing = []
-        for ext, path in paths.items():
-            try:
-                with open(path, "rb") as f:
-                    same = f.read() == rendered[ext]
-                same = same and (os.stat(path).st_mode & 0o777) == 0o600
-            except FileNotFoundError:
-                same = False
-            except OSError as exc:
-                raise FileWriteError("cannot read %s: %s" % (path, exc.strerror)) from None
-            if not same:
-                differing.append(path)
+        differing = [path for ext, path in paths.items() if differs(path, rendered[ext])]
         return differing, {paths[ext]: data for ext, data in rendered.items()}
 
     def write(self, host, user, uri, check_mode=False):
@@ -103,11 +117,7 @@ class QrFiles:
         if check_mode or not differing:
             return differing
         for path in (self.qr_dir, folder):
-            try:
-                os.makedirs(path, mode=0o700, exist_ok=True)
-            except OSError as exc:
-                raise FileWriteError("cannot create %s: %s; nothing was written" % (path, exc.strerror)) from None
-        os.chmod(folder, 0o700)
+            ensure_dir(path, option="qr_dir")
         for path in differing:
             atomic_write(path, rendered[path])
         return differing

@@ -11,8 +11,9 @@ calendar days (UTC) between it and the report's ``date``, so that a JMESPath exp
 at most once a day when nothing else does (a re-run leaves its files alone).
 
 The escrow is read for metadata only. ``SecretGuard`` remembers every secret it saw, in every form
-it is written (base32, hex, otpauth URI), and refuses text that contains one: the last line of
-defence between a future field and a report file.
+it is written (base32, hex, otpauth URI), and every value the report was handed that Ansible keeps
+secret (vaulted values, password variables: ``handed_secrets``), and refuses text that contains one:
+the last line of defence between a future field, or a wrong ``outcome_var``, and a report file.
 """
 
 from __future__ import annotations
@@ -21,6 +22,18 @@ import datetime
 import json
 import urllib.parse
 
+from ansible.errors import AnsibleError
+from ansible.parsing.vault import VaultHelper, is_encrypted_file
+
+try:
+    # Values of a vars file that ansible-vault encrypted as a whole are plain strings whose only trace
+    # of the vault is the Origin tag (the file they came from); ansible-core 2.19-2.21 have no public
+    # way to that. The guard only refuses on it, so a missing or wrong Origin never lets a value through
+    # that would have been caught otherwise.
+    from ansible._internal._datatag._tags import Origin
+except ImportError:  # pragma: no cover - an ansible-core outside the supported range
+    Origin = None
+
 from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._common import parse_timestamp, plain
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowError, check_name
@@ -28,6 +41,15 @@ from ansible_collections.fleet2fa.nas.plugins.plugin_utils._query import search
 
 FORMAT = "fleet2fa.nas/report/v1"
 STATUSES = ("ok", "failed", "unreachable", "not_checked")
+# Host variables that hold a password whether or not they are vaulted: Ansible's connection and become
+# passwords, and the collection's root password variables (roles/rollout/defaults/main.yml).
+PASSWORD_VARS = ("ansible_password", "ansible_ssh_pass", "ansible_ssh_password", "ansible_become_password",
+                 "ansible_become_pass", "ansible_sudo_pass", "fleet2fa_root_password", "fleet2fa_vault_root_password",
+                 "lab_root_password")
+# Shorter values are not guarded: a vaulted vars file also holds "root", "yes" or "2222", which every
+# report contains (a user name, a word, four hex digits of a fingerprint) and which are no secret; a
+# password or token that short is one no guard could keep.
+MIN_GUARDED_LENGTH = 8
 
 
 class ReportError(Fleet2faError):
@@ -39,6 +61,7 @@ class SecretGuard:
 
     def __init__(self):
         self._forms = {}
+        self._handed = {}
 
     def add(self, host, user, entry):
         key = entry.key
@@ -53,11 +76,75 @@ class SecretGuard:
         for form in forms:
             self._forms[form] = (host, user)
 
+    def add_value(self, value, what):
+        """A value Ansible keeps secret (``what`` names where it came from, never the value)."""
+        if isinstance(value, str) and len(value) >= MIN_GUARDED_LENGTH:
+            self._handed.setdefault(value, what)
+
     def check(self, text, what):
         for form, (host, user) in self._forms.items():
             if form in text:
                 raise ReportError("the %s would contain the secret of %s on %s; nothing was written" % (what, user, host))
+        for value, source in self._handed.items():
+            if value in text:
+                raise ReportError("the %s would contain %s; nothing was written" % (what, source))
         return text
+
+
+def _from_vaulted_file(value, vaulted_files):
+    tag = Origin.get_tag(value) if Origin is not None else None
+    path = getattr(tag, "path", None)
+    if not path:
+        return False
+    if path not in vaulted_files:
+        try:
+            with open(path, "rb") as handle:
+                vaulted_files[path] = is_encrypted_file(handle)
+        except OSError:
+            vaulted_files[path] = False
+    return vaulted_files[path]
+
+
+def _vaulted_values(value, found, vaulted_files, depth=0):
+    """Every decrypted vaulted string inside a raw (untemplated) variable value."""
+    if depth > 20:
+        return found
+    if isinstance(value, str) and _from_vaulted_file(value, vaulted_files):
+        found.append(str(value))
+    elif VaultHelper.get_ciphertext(value, with_tags=False) is not None:
+        try:
+            found.append(str(value))
+        except (AnsibleError, ValueError, TypeError):
+            pass  # not decryptable with the play's vault secrets: then it cannot be written either
+    elif isinstance(value, dict):
+        for item in value.values():
+            _vaulted_values(item, found, vaulted_files, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _vaulted_values(item, found, vaulted_files, depth + 1)
+    return found
+
+
+def handed_secrets(guard, hostvars, hosts):
+    """Add to ``guard`` the secrets the hosts' variables hold: every vaulted value, every password variable."""
+    vaulted_files = {}
+    for name in hosts:
+        try:
+            raw = hostvars.raw_get(name) if hasattr(hostvars, "raw_get") else hostvars.get(name)
+        except AnsibleError:
+            raw = None
+        if not isinstance(raw, dict):
+            continue
+        for var, value in raw.items():
+            for plain_value in _vaulted_values(value, [], vaulted_files):
+                guard.add_value(plain_value, "the vaulted variable %s of %s" % (var, name))
+        known = hostvars[name] if name in hostvars else {}
+        for var in PASSWORD_VARS:
+            try:
+                value = known[var] if var in known else None
+            except AnsibleError:  # a default that points at an undefined variable
+                continue
+            guard.add_value(value, "the password variable %s of %s" % (var, name))
 
 
 def _age_days(value, today):

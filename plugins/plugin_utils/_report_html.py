@@ -1,126 +1,194 @@
 # Copyright: (c) 2026, fleet2fa.nas developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The fleet report as one self-contained HTML page: inline CSS, no script, no external asset.
+"""The fleet report as one self-contained HTML page, rendered from a Jinja2 template.
 
 PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
 
-Every value goes through ``html.escape`` (host and user names come from inventories and boxes);
-the page is built from the same document as report.json and is as deterministic.
+The built-in template is ``roles/report/templates/report.html.j2``; a user's own template (the
+``template`` option, ``fleet2fa_report_template``) gets the same context. Autoescape is on (host and
+user names come from inventories and boxes). Every word the page shows for a value comes from the
+one wording table below (``WORDS``, ``LABELS``): yes/no, never "on" or a raw key such as
+``not_checked``. The page is built from the same document as report.json and is as deterministic.
 """
 
 from __future__ import annotations
 
-import html
+import os
+import re
 
-CSS = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem;color:#1d2330;background:#fff}
-h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.15rem;margin:1.75rem 0 .5rem}
-.meta{color:#5b6475;margin-bottom:1rem}
-table{border-collapse:collapse;margin:.25rem 0 .75rem}
-th,td{border:1px solid #d7dbe3;padding:.3rem .55rem;text-align:left;vertical-align:top}
-th{background:#f2f4f8;font-weight:600}
-td table{margin:0}
-.on,.ok{color:#0b6b2f;font-weight:600}.off,.failed,.unreachable{color:#a1161d;font-weight:600}
-.not_checked,.none{color:#7a8190}
-code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.92em}
-section{border-top:2px solid #e4e7ee;padding-top:.25rem}
-"""
+from markupsafe import Markup, escape
 
-USER_COLUMNS = (
-    ("user", "user"), ("two_factor", "2FA"), ("ssh_otp", "SSH OTP"), ("escrowed", "escrowed"),
-    ("fingerprint", "fingerprint"), ("fingerprint_match", "matches host"), ("created", "created"),
-    ("rotated", "rotated"), ("age_days", "age (days)"), ("verified_devices", "verified devices"),
-    ("device_names", "device names"), ("last_proven_login", "last proven login"), ("last_code_used", "last code used"),
-    ("ssh_password_login", "SSH password login"),
-)
-HOST_FIELDS = (
-    ("status", "status"), ("platform", "platform"), ("truenas_version", "TrueNAS version"),
-    ("two_factor", "2FA"), ("ssh_otp", "SSH OTP"), ("error", "error"), ("escrow_error", "escrow error"),
-)
-SUMMARY_LABELS = {
-    "hosts": "hosts", "by_status": "by status", "two_factor_on": "hosts with 2FA on",
-    "ssh_otp_on": "hosts with SSH OTP on", "users": "users", "users_escrowed": "users escrowed",
-    "users_with_two_verified_devices": "users with 2+ verified devices",
-    "fingerprint_mismatches": "host/escrow fingerprint mismatches",
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils import _pages as pages
+
+DEFAULT_TEMPLATE = pages.builtin("report", "report.html.j2")
+
+# The wording table: the one place where values become words.
+YES, NO, NONE = "yes", "no", "\u2014"
+WORDS = {
+    "status": {"ok": "OK", "failed": "failed", "unreachable": "unreachable", "not_checked": "not checked"},
+    "platform": {"linux": "Linux", "truenas": "TrueNAS"},
+    "source": {"controller": "controller", "host": "host", "engine": "TOTP engine"},
 }
+LABELS = {
+    "host": "host", "status": "status", "error": "error", "platform": "platform",
+    "truenas_version": "TrueNAS version", "two_factor": "2FA", "ssh_otp": "SSH OTP",
+    "escrow_error": "escrow error", "users": "users", "user": "user", "escrowed": "escrowed",
+    "fingerprint": "fingerprint", "host_fingerprint": "fingerprint on the host", "fingerprint_match": "matches host",
+    "source": "secret made by", "digits": "digits", "period": "period (s)", "created": "created", "rotated": "rotated",
+    "age_days": "age (days)", "verified_devices": "verified devices", "device_names": "device names",
+    "devices_total": "devices", "last_proven_login": "last proven login",
+    "last_proven_login_age_days": "days since proven login", "last_code_used": "last code used",
+    "ssh_password_login": "SSH password login", "hosts": "hosts", "by_status": "by status",
+    "two_factor_on": "hosts with 2FA", "ssh_otp_on": "hosts with SSH OTP", "users_escrowed": "users escrowed",
+    "users_with_two_verified_devices": "users with 2+ verified devices",
+    "fingerprint_mismatches": "host/escrow fingerprint mismatches", "not_checked": "not checked",
+    "ok": "OK", "failed": "failed", "unreachable": "unreachable",
+}
+TIMESTAMP_FIELDS = ("created", "rotated", "last_proven_login", "last_code_used")
+USER_COLUMNS = ("user", "two_factor", "ssh_otp", "escrowed", "fingerprint", "fingerprint_match", "source",
+                "created", "rotated", "age_days", "verified_devices", "device_names", "last_proven_login",
+                "last_code_used", "ssh_password_login")
+OVERVIEW_COLUMNS = ("host", "status", "platform", "version", "2FA", "SSH OTP", "users escrowed",
+                    "verified devices", "last proven login", "problems")
+_ISO = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(\.\d+)?)?(Z|[+-]00:?00)$")
 
 
-def esc(value):
-    return html.escape(str(value), quote=True)
+def label(key):
+    """The column or row heading of a document key."""
+    return LABELS.get(key, str(key).replace("_", " "))
 
 
-def cell(value):
-    """One value as HTML: booleans as on/off, null as a dash, lists and mappings as nested tables."""
+def word(value, field=None):
+    """A scalar value as the page says it."""
     if value is True:
-        return '<span class="on">on</span>'
+        return YES
     if value is False:
-        return '<span class="off">off</span>'
+        return NO
     if value is None:
-        return '<span class="none">&mdash;</span>'
+        return NONE
+    if isinstance(value, str) and field in WORDS:
+        return WORDS[field].get(value, value)
+    if isinstance(value, str) and field is None and value in WORDS["status"]:
+        return WORDS["status"][value]
+    return str(value)
+
+
+def when(value):
+    """A UTC timestamp as a <time> that never wraps (CSS), minutes shown: 2026-12-30 09:00 UTC."""
+    if value is None:
+        return Markup('<span class="none">%s</span>') % NONE
+    match = _ISO.match(str(value))
+    shown = "%s %s UTC" % (match.group(1), match.group(2)) if match else str(value)
+    return Markup('<time datetime="%s">%s</time>') % (value, shown)
+
+
+def cell(value, field=None):
+    """Any value of the document as HTML: words for scalars, tables for mappings and lists of mappings."""
+    if field in TIMESTAMP_FIELDS or (isinstance(value, str) and _ISO.match(value)):
+        return when(value)
     if isinstance(value, dict):
-        return kv_table(value)
+        rows = Markup("").join(Markup("<tr><th>%s</th><td>%s</td></tr>") % (label(k), cell(v, k))
+                               for k, v in value.items())
+        return Markup('<div class="box"><table>%s</table></div>') % rows
     if isinstance(value, list):
         if value and all(isinstance(v, dict) for v in value):
-            return rows_table(value)
-        return ", ".join(cell(v) for v in value) if value else '<span class="none">none</span>'
-    return esc(value)
+            keys = []
+            for row in value:
+                keys.extend(k for k in row if k not in keys)
+            head = Markup("").join(Markup("<th>%s</th>") % label(k) for k in keys)
+            body = Markup("").join(Markup("<tr>%s</tr>") % Markup("").join(
+                Markup("<td>%s</td>") % cell(row.get(k), k) for k in keys) for row in value)
+            return Markup('<div class="box"><table><thead><tr>%s</tr></thead><tbody>%s</tbody></table></div>') % (
+                head, body)
+        if not value:
+            return Markup('<span class="none">none</span>')
+        return Markup(", ").join(cell(v, field) for v in value)
+    css = "yes" if value is True else "no" if value is False else "none" if value is None else None
+    if field == "status" and isinstance(value, str):
+        css = value
+    text = word(value, field)
+    return Markup('<span class="%s">%s</span>') % (css, text) if css else escape(text)
 
 
-def kv_table(mapping, labels=None):
-    labels = labels or {}
-    rows = "".join("<tr><th>%s</th><td>%s</td></tr>" % (esc(labels.get(k, k)), cell(v)) for k, v in mapping.items())
-    return "<table>%s</table>" % rows
-
-
-def rows_table(rows, columns=None):
-    if columns is None:
-        keys = []
-        for row in rows:
-            keys.extend(k for k in row if k not in keys)
-        columns = [(k, k) for k in keys]
-    head = "".join("<th>%s</th>" % esc(label) for _key, label in columns)
-    body = "".join("<tr>%s</tr>" % "".join("<td>%s</td>" % cell(row.get(key)) for key, _label in columns)
-                   for row in rows)
-    return "<table><thead><tr>%s</tr></thead><tbody>%s</tbody></table>" % (head, body)
-
-
-def _status(status):
-    return '<span class="%s">%s</span>' % (esc(status), esc(status.replace("_", " ")))
-
-
-def host_section(record):
-    facts = []
-    for key, label in HOST_FIELDS:
-        value = record.get(key)
-        if key in ("truenas_version", "error", "escrow_error") and value is None:
+def problems(record):
+    """What needs an admin's attention on a host, as short phrases."""
+    found = []
+    if record["error"]:
+        found.append(record["error"])
+    if record["escrow_error"]:
+        found.append("escrow: %s" % record["escrow_error"])
+    if record["status"] == "ok":
+        if not record["two_factor"]:
+            found.append("2FA is off")
+        elif not record["ssh_otp"]:
+            found.append("SSH asks for no code")
+    for row in record["users"]:
+        user = row["user"]
+        if not row["escrowed"]:
+            found.append("%s: no secret in the escrow" % user)
             continue
-        facts.append("<tr><th>%s</th><td>%s</td></tr>" % (esc(label), _status(value) if key == "status" else cell(value)))
-    users = rows_table(record["users"], USER_COLUMNS) if record["users"] else "<p>No 2FA user on the host or in the escrow.</p>"
-    return '<section id="host-%s"><h2>%s %s</h2><table>%s</table>%s</section>' % (
-        esc(record["host"]), esc(record["host"]), _status(record["status"]), "".join(facts), users)
+        if row["fingerprint_match"] is False:
+            found.append("%s: the host's secret differs from the escrow's" % user)
+        if row["verified_devices"] < 2:
+            count = row["verified_devices"]
+            found.append("%s: %d verified device%s" % (user, count, "" if count == 1 else "s"))
+        if row["last_proven_login"] is None:
+            found.append("%s: no login proven" % user)
+    return found
 
 
-def render(document, title="fleet2fa report"):
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>%s</title><style>%s</style></head><body>" % (esc(title), CSS),
-        "<h1>%s</h1>" % esc(title),
-        '<p class="meta">Two-factor state of the fleet on %s (ages in whole UTC days up to this date). '
-        "No secret is in this page.</p>" % esc(document["date"]),
-        "<h2>Fleet summary</h2>",
-        kv_table(document["summary"], SUMMARY_LABELS),
-    ]
-    if "query" in document:
-        parts.append("<h2>Selection <code>%s</code></h2>" % esc(document["query"]))
-        result = document["result"]
-        if isinstance(result, list) and result and all(isinstance(r, dict) and "users" in r and "host" in r
-                                                       for r in result):
-            parts.extend(host_section(r) for r in result)
-        else:
-            parts.append(cell(result))
+def overview_row(record):
+    users = record["users"]
+    escrowed = sum(1 for u in users if u["escrowed"])
+    devices = sorted({u["verified_devices"] for u in users if u["escrowed"]})
+    if not devices:
+        device_text = NONE
+    elif len(devices) == 1:
+        device_text = str(devices[0])
     else:
-        parts.extend(host_section(r) for r in document["hosts"])
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
+        device_text = ", ".join("%s %d" % (u["user"], u["verified_devices"]) for u in users if u["escrowed"])
+    proven = [u["last_proven_login"] for u in users if u["escrowed"]]
+    # The oldest proof of the host's users: a host is as proven as its least proven user.
+    oldest = None if not proven or None in proven else min(proven)
+    return {
+        "record": record,
+        "host": record["host"],
+        "status": record["status"],
+        "platform": record["platform"],
+        "version": record["truenas_version"],
+        "two_factor": record["two_factor"],
+        "ssh_otp": record["ssh_otp"],
+        "users_escrowed": "%d of %d" % (escrowed, len(users)) if users else NONE,
+        "verified_devices": device_text,
+        "last_proven_login": oldest,
+        "problems": problems(record),
+    }
+
+
+def host_records(document):
+    """The host records the page shows as sections: the whole fleet, or a selection of hosts."""
+    if "query" not in document:
+        return document["hosts"]
+    result = document["result"]
+    if isinstance(result, list) and result and all(isinstance(r, dict) and "users" in r and "host" in r
+                                                   for r in result):
+        return result
+    return None
+
+
+def render(document, title="fleet2fa report", template=None):
+    """The page for ``document`` (whole or narrowed) from ``template`` (a file), else the built-in one."""
+    path = os.path.abspath(template or DEFAULT_TEMPLATE)
+    records = host_records(document)
+    context = {
+        "title": title,
+        "document": document,
+        "summary": document["summary"],
+        "query": document.get("query"),
+        "hosts": records,
+        "overview": [overview_row(r) for r in records] if records is not None else None,
+        "result": document.get("result"),
+        "user_columns": USER_COLUMNS,
+        "overview_columns": OVERVIEW_COLUMNS,
+    }
+    return pages.render(path, context, dict(word=word, when=when, cell=cell, label=label))

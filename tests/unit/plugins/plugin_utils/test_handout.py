@@ -24,8 +24,8 @@ def fill(store, count, user="root", digits=6, period=30, start=0):
 
 
 def make(store, qr_dir, hosts, user="root", batch_size=10):
-    accounts, skipped, missing = handout.collect(store, user, hosts)
-    files, manifest = handout.render_pack(user, accounts, batch_size)
+    accounts, skipped, missing, others = handout.collect(store, user, hosts)
+    files, manifest = handout.pack_files(user, accounts, skipped, missing, others, batch_size)
     written = handout.write_pack(handout.pack_dir(qr_dir, user), files, manifest, skipped)
     return manifest, skipped, missing, written
 
@@ -57,7 +57,8 @@ def test_files_are_private_and_a_second_run_writes_nothing(store, tmp_path):
     written = make(store, str(tmp_path / "qr"), hosts)[3]
     folder = tmp_path / "qr" / "packs" / "root"
     assert sorted(os.path.basename(p) for p in written) == [
-        "pack-1-of-2.png", "pack-1-of-2.svg", "pack-2-of-2.png", "pack-2-of-2.svg", "pack.json"]
+        "aegis.json", "index.html", "otpauth.txt", "pack-1-of-2.png", "pack-1-of-2.svg", "pack-2-of-2.png",
+        "pack-2-of-2.svg", "pack.json"]
     for path in (tmp_path / "qr", tmp_path / "qr" / "packs", folder):
         assert os.stat(path).st_mode & 0o777 == 0o700
     assert all(os.stat(p).st_mode & 0o777 == 0o600 for p in written)
@@ -70,7 +71,8 @@ def test_a_smaller_pack_removes_the_codes_of_the_larger_one(store, tmp_path):
     hosts = fill(store, 12)
     make(store, str(tmp_path / "qr"), hosts)
     make(store, str(tmp_path / "qr"), hosts[:5])
-    assert sorted(os.listdir(tmp_path / "qr" / "packs" / "root")) == ["pack-1-of-1.png", "pack-1-of-1.svg", "pack.json"]
+    assert sorted(os.listdir(tmp_path / "qr" / "packs" / "root")) == [
+        "aegis.json", "index.html", "otpauth.txt", "pack-1-of-1.png", "pack-1-of-1.svg", "pack.json"]
 
 
 def test_keys_with_7_digits_or_60_seconds_are_skipped_with_the_reason(store, tmp_path):
@@ -115,3 +117,69 @@ def test_spot_check_wants_enough_hosts_of_the_pack(store):
     with pytest.raises(handout.HandoutError, match="elsewhere, which is not in the pack"):
         handout.check_codes(store, "root", hosts, {"elsewhere": "123456"}, 1)
     assert handout.check_codes(store, "root", hosts[:1], {hosts[0]: store.code(hosts[0], "root")}, 3) == hosts[:1]
+
+
+def truenas_entry(store, host, user="root"):
+    """An entry as a TrueNAS box escrows it: the box's own label and issuer."""
+    key = TotpKey.generate()
+    entry = EscrowEntry.from_uri(user, key.uri("%s-%s@TrueNAS" % (user, host), "iXsystems"))
+    store.put_once(host, user, entry)
+    return store.get(host, user)
+
+
+def test_every_app_facing_file_shows_one_label_scheme_on_linux_and_truenas(store, tmp_path):
+    hosts = fill(store, 2)
+    box = truenas_entry(store, "tn2410-1")
+    assert (box.issuer, box.account) == ("iXsystems", "root-tn2410-1@TrueNAS")  # kept in the escrow
+    make(store, str(tmp_path / "qr"), hosts + ["tn2410-1"])
+    folder = tmp_path / "qr" / "packs" / "root"
+    found = zxingcpp.read_barcodes(Image.open(folder / "pack-1-of-1.png"), formats=zxingcpp.BarcodeFormat.QRCode)
+    payload = decode_uri(found[0].text)
+    assert [(p["issuer"], p["name"]) for p in payload["otp_parameters"]] == [
+        ("fleet2fa", "root@nas00"), ("fleet2fa", "root@nas01"), ("fleet2fa", "root@tn2410-1")]
+    uris = (folder / "otpauth.txt").read_text().splitlines()
+    assert [u.split("?")[0] for u in uris] == [
+        "otpauth://totp/fleet2fa:root%40nas00", "otpauth://totp/fleet2fa:root%40nas01",
+        "otpauth://totp/fleet2fa:root%40tn2410-1"]
+    aegis = json.loads((folder / "aegis.json").read_text())
+    assert [(e["issuer"], e["name"]) for e in aegis["db"]["entries"]] == [
+        ("fleet2fa", "root@nas00"), ("fleet2fa", "root@nas01"), ("fleet2fa", "root@tn2410-1")]
+    for name in ("index.html", "pack.json", "otpauth.txt", "aegis.json"):
+        assert "TrueNAS" not in (folder / name).read_text() and "iXsystems" not in (folder / name).read_text()
+
+
+def test_the_aegis_file_is_a_plain_aegis_vault_with_the_escrowed_keys(store, tmp_path):
+    hosts = fill(store, 2) + fill(store, 1, period=60, start=2)
+    make(store, str(tmp_path / "qr"), hosts)
+    aegis = json.loads((tmp_path / "qr" / "packs" / "root" / "aegis.json").read_text())
+    # beemdevelopment/Aegis docs/vault.md: null slots and params mark a vault that is not encrypted.
+    assert aegis["version"] == 1 and aegis["header"] == {"slots": None, "params": None}
+    assert aegis["db"]["version"] == 1
+    entries = aegis["db"]["entries"]
+    assert len(entries) == 3  # the 60 s key cannot go into a transfer code, but Aegis takes it
+    for entry, host in zip(entries, hosts):
+        key = store.get(host, "root").key
+        assert entry["type"] == "totp" and entry["icon"] is None
+        assert entry["info"] == {"secret": key.secret, "algo": "SHA1", "digits": key.digits, "period": key.period}
+    assert len({e["uuid"] for e in entries}) == 3
+    first = (tmp_path / "qr" / "packs" / "root" / "aegis.json").read_bytes()
+    make(store, str(tmp_path / "qr"), hosts)
+    assert (tmp_path / "qr" / "packs" / "root" / "aegis.json").read_bytes() == first
+
+
+def test_the_page_captions_each_code_and_holds_no_secret(store, tmp_path):
+    hosts = fill(store, 12) + ["nosecret"]
+    manifest = make(store, str(tmp_path / "qr"), hosts)[0]
+    page = (tmp_path / "qr" / "packs" / "root" / "index.html").read_text()
+    assert "Transfer code 1 of 2</strong> &middot; 10 accounts" in page
+    assert "Transfer code 2 of 2</strong> &middot; 2 accounts" in page
+    assert '<img src="pack-1-of-2.png"' in page and '<img src="pack-2-of-2.png"' in page
+    for batch in manifest["batches"]:
+        for account in batch["accounts"]:
+            assert '<td>%s</td><td>fleet2fa: root@%s</td><td><code class="fp">%s</code></td>' % (
+                account["host"], account["host"], account["fingerprint"]) in page
+    assert "Google Authenticator" in page and "Aegis" in page and "Spot check" in page
+    assert "nosecret: provision these hosts first" in page
+    for host in hosts[:-1]:
+        key = store.get(host, "root").key
+        assert key.secret not in page and key.hex not in page and key.hex.lower() not in page

@@ -163,8 +163,8 @@ def test_host_and_user_names_are_escaped_in_the_html(store):
     assert document["hosts"][0]["escrow_error"]  # not a name the escrow can hold; shown, not followed
     page = report_html.render(document, title="<b>fleet</b>")
     assert "<script>" not in page and "<img" not in page and "<b>fleet" not in page
-    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
-    assert "&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page
+    assert "&#34;&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in page
 
 
 def test_the_page_is_self_contained(fleet):
@@ -176,3 +176,14 @@ def test_the_page_is_self_contained(fleet):
 def test_the_json_report_is_plain_json_with_a_format(fleet):
     data = json.loads(report.to_json(fleet[0], fleet[1]))
     assert data["format"] == "fleet2fa.nas/report/v1" and data["date"] == "2026-12-31"
+
+
+def test_the_guard_refuses_a_handed_secret_naming_its_variable_not_its_value(fleet):
+    document, guard, _entries = fleet
+    guard.add_value("Root-pw-Zx81qq", "the password variable lab_root_password of nas1")
+    guard.add_value("root", "the vaulted variable fleet2fa_verify_user of nas1")  # too short to guard
+    assert report.to_json(document, guard)  # every report says "root"
+    with pytest.raises(report.ReportError) as failure:
+        report.to_json(dict(document, note="x Root-pw-Zx81qq x"), guard)
+    assert "would contain the password variable lab_root_password of nas1; nothing was written" in str(failure.value)
+    assert "Root-pw-Zx81qq" not in str(failure.value)
