@@ -6,6 +6,7 @@ changes anything."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -93,3 +94,17 @@ def test_activate_without_a_root_password_refuses_naming_the_variable_and_change
     assert res.stdout.count("fleet2fa_root_password is not set") >= len(run.lab.hosts)
     assert "is undefined" not in res.stdout + res.stderr
     assert all("last_proven_login" not in run.escrow.entry(h.name) for h in run.lab.hosts)
+
+
+def test_activate_with_the_password_proves_every_host_without_waiting_for_a_time_step(run):
+    # 25.10: API and SSH proofs may share a step (pyotp keeps no replay state); 26: the API takes step
+    # s and SSH s + 1 inside the window (one pam_oath replay state); Linux: one proof, a free step.
+    res = run.play("activate.yml", "-v", "-e", "fleet2fa_vault_root_password=" + run.lab.root_password)
+    assert res.returncode == 0, res.stdout[-6000:] + res.stderr[-3000:]
+    assert all(c["failed"] == 0 for c in recap(res.stdout).values())
+    waits = re.findall(r'"waited_for_next_step": (true|false)', res.stdout)
+    # lin01: sshd_otp's proof; each TrueNAS box: the API proof and the SSH proof.
+    assert len(waits) == 1 + 2 * len(run.lab.group("truenas")), waits
+    assert set(waits) == {"false"}
+    for host in run.lab.group("truenas"):
+        assert run.escrow.entry(host.name)["last_otp_step"] > 0
