@@ -116,6 +116,7 @@ def measure(op, folder, size, out_dir):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1000,10000")
+    ap.add_argument("--ops", default=",".join(OPS[1:]), help="which measurements (default: all)")
     ap.add_argument("--run-op", choices=OPS)
     ap.add_argument("--dir")
     ap.add_argument("--size", type=int)
@@ -136,13 +137,15 @@ def main():
             started = time.perf_counter()
             make_escrow(folder, size)
             made = time.perf_counter() - started
-            rows = {op: measure(op, folder, size, out_dir) for op in OPS}
+            wanted = ["idle"] + [op for op in OPS[1:] if op in args.ops.split(",")]
+            rows = {op: measure(op, folder, size, out_dir) for op in wanted}
             idle = rows["idle"]["peak_rss_kib"]
-            decrypt, qr = rows["floor_decrypt"]["seconds"], rows["floor_qr"]["seconds"]
+            decrypt = rows["floor_decrypt"]["seconds"] if "floor_decrypt" in rows else float("nan")
+            qr = rows["floor_qr"]["seconds"] if "floor_qr" in rows else float("nan")
             floors = {"escrow_reads": decrypt, "report": decrypt, "rotate_select": decrypt, "handout": decrypt + qr,
                       "floor_decrypt": decrypt, "floor_qr": qr}
             print("| %d | writing the escrow (setup) | %.1f | | |" % (size, made))
-            for op in OPS[1:]:
+            for op in wanted[1:]:
                 row = rows[op]
                 print("| %d | %s | %.2f | %.2fx | %.1f |" % (size, op, row["seconds"], row["seconds"] / floors[op],
                                                             (row["peak_rss_kib"] - idle) / 1024.0))
