@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The controller at fleet scale: escrow reads, the report, rotate's selection and a handout over
 N escrowed hosts (file escrow, one ansible-vault file a host), timed and with their peak memory,
 against the floor: one ansible-vault decrypt an entry, and one QR encode (PNG + SVG, as the QR files
@@ -114,7 +113,7 @@ def measure(op, folder, size, out_dir):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--ops", default=",".join(OPS[1:]), help="which measurements (default: all)")
     ap.add_argument("--run-op", choices=OPS)
@@ -147,8 +146,8 @@ def main():
             print("| %d | writing the escrow (setup) | %.1f | | |" % (size, made))
             for op in wanted[1:]:
                 row = rows[op]
-                print("| %d | %s | %.2f | %.2fx | %.1f |" % (size, op, row["seconds"], row["seconds"] / floors[op],
-                                                            (row["peak_rss_kib"] - idle) / 1024.0))
+                ratio, mib = row["seconds"] / floors[op], (row["peak_rss_kib"] - idle) / 1024.0
+                print("| %d | %s | %.2f | %.2fx | %.1f |" % (size, op, row["seconds"], ratio, mib))
             sys.stdout.flush()
     print("floors: escrow reads, report and rotate selection: one decrypt an entry; handout: one decrypt and one QR "
           "encode (PNG + SVG of a one-account URI) an entry")
