@@ -16,10 +16,11 @@ description:
     at or before the escrow's C(last_otp_step): it takes the current step when that is free; on TrueNAS
     (O(truenas_version) given) the next step when it lies inside O(window); and only otherwise waits for the next step."
   - "O(api=otp) with O(truenas_version) 26 or later: the box checks API codes through PAM with the same
-    C(/etc/users.oath) as sshd, so the API proof takes a step after the used one and the SSH proof the step after
-    that. Up to 25.10 the API check keeps no replay state, and the API and SSH proofs may use the same step."
-  - "An admin who logs in right after a proof may find the code their device shows refused: the proof took that
-    step (on TrueNAS 26 possibly the next one too). The code of the following step, up to a minute later, is taken."
+    C(/etc/users.oath) as sshd, so the API proof takes the step before the current one (inside O(window), later
+    than the used one) and the SSH proof the current one. Up to 25.10 the API check keeps no replay state, and the
+    API and SSH proofs may use the same step."
+  - "An admin who logs in right after a proof, in the same time step, finds the code their device shows refused:
+    the proof took that step. The code of the next step is taken."
   - "O(ssh=password): the password alone gets in (break glass, after the OTP was turned off)."
   - "O(api=otp): the TrueNAS web UI/API login with password + code (C(auth.login) up to 24.10, C(auth.login_ex) and
     C(auth.login_ex_continue) from 25.04), a wrong code refused first. The certificate can be pinned with

@@ -89,7 +89,8 @@ class FleetProof:
         mw:utils/account/authenticator.py): the current step serves, and SSH may use it too. From 26 it
         goes through PAM with the same /etc/users.oath as sshd (stable/26
         src/middlewared/middlewared/etc_files/pam.d/truenas.mako:20, sshd_linux.mako:16): one replay
-        state, so the API takes a step after the used one and SSH the step after that, inside the window.
+        state, so the API takes the step before the current one (inside the window, later than the used
+        one) and SSH the current one: two adjacent steps, none still to come for the admins.
         """
         started = time.monotonic()
         prover = self._prover()
@@ -108,7 +109,7 @@ class FleetProof:
         if login(prover.wrong_code()):
             raise ProofError("the TrueNAS API took a wrong one-time code for %s" % self.user)
         if shares_ssh_replay:
-            step, waited = prover.step_after(self.used_step, self.ahead)
+            step, waited = prover.first_of_two_steps(self.used_step, self.ahead)
         else:
             step, waited = totp.time_step(self.key.period), 0.0
         if not login(self.key.code_at(step * self.key.period)):

@@ -136,6 +136,19 @@ class LoginProver:
             waited += pause
         return max(totp.time_step(period), used + 1), waited
 
+    def first_of_two_steps(self, used_step=None, ahead=0):
+        """(step, seconds waited) for the first of two proofs in a row against one replay state.
+
+        The step before the current one when it is free and the host takes it (inside the window),
+        so that the second proof gets the current step and no proof takes a step still to come;
+        else as step_after.
+        """
+        used = max(_USED_STEPS.get((self.host, self.port, self.user), -1), -1 if used_step is None else used_step)
+        now = totp.time_step(self.key.period)
+        if min(ahead, self.window) >= 1 and used < now - 1:
+            return now - 1, 0.0
+        return self.step_after(used_step, ahead)
+
     def prove(self, last_used=None, used_step=None, ahead=0):
         """Wrong code refused, then password + the code of a fresh step accepted. Returns what it did.
 

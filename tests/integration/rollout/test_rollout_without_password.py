@@ -97,8 +97,8 @@ def test_activate_without_a_root_password_refuses_naming_the_variable_and_change
 
 
 def test_activate_with_the_password_proves_every_host_without_waiting_for_a_time_step(run):
-    # 25.10: API and SSH proofs may share a step (pyotp keeps no replay state); 26: the API takes step
-    # s and SSH s + 1 inside the window (one pam_oath replay state); Linux: one proof, a free step.
+    # 25.10: API and SSH proofs may share a step (pyotp keeps no replay state); 26: the API takes the
+    # step before now and SSH the current one (one pam_oath replay state); Linux: one proof, a free step.
     res = run.play("activate.yml", "-v", "-e", "fleet2fa_vault_root_password=" + run.lab.root_password)
     assert res.returncode == 0, res.stdout[-6000:] + res.stderr[-3000:]
     assert all(c["failed"] == 0 for c in recap(res.stdout).values())

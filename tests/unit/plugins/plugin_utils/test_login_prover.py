@@ -92,3 +92,22 @@ def test_look_ahead_is_bounded_by_the_window(monkeypatch):
     s = int(1_800_000_010 // 30)
     step, waited = _prover(window=0).step_after(s, ahead=3)
     assert step == s + 1 and waited > 0
+
+
+def test_two_proofs_against_one_replay_state_take_the_step_before_now_and_now(monkeypatch):
+    # TrueNAS 26: the API proof takes s - 1, the SSH proof s; neither waits nor takes a step to come.
+    login_prover._USED_STEPS.clear()
+    _frozen_clock(monkeypatch, 1_800_000_010.0)
+    s = int(1_800_000_010 // 30)
+    prover = _prover(window=1)
+    first, waited = prover.first_of_two_steps(s - 5, ahead=1)
+    assert (first, waited) == (s - 1, 0.0)
+    assert prover.step_after(first, ahead=1) == (s, 0.0)
+
+
+def test_the_first_of_two_steps_never_reuses_the_step_before_now(monkeypatch):
+    login_prover._USED_STEPS.clear()
+    _frozen_clock(monkeypatch, 1_800_000_010.0)
+    s = int(1_800_000_010 // 30)
+    assert _prover(window=1).first_of_two_steps(s - 1, ahead=1) == (s, 0.0)
+    assert _prover(window=0).first_of_two_steps(s - 5, ahead=0) == (s, 0.0)
