@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
 from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.version import capabilities, parse_version
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import EscrowAction
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._common import epoch_seconds, utcnow
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowError, check_name
@@ -28,6 +30,7 @@ class ActionModule(EscrowAction):
         timeout={"type": "int", "default": 15},
         record={"type": "bool", "default": True},
         record_only={"type": "bool", "default": False},
+        truenas_version={"type": "str"},
     )
 
     def run_escrow(self, args, host, task_vars):
@@ -43,6 +46,7 @@ class ActionModule(EscrowAction):
         # password login on hosts that were never switched on (a cleanup after a failed rollout).
         if entry is None and (takes_code or args["record"] or args["record_only"]):
             raise EscrowError("%s has no secret for user %s" % (self.store.location(host), user))
+        taken = None  # the latest step the host's pam_oath took in this task
         if not args["record_only"]:
             if not args["password"]:
                 raise EscrowError("password is required for a login proof")
@@ -50,14 +54,23 @@ class ActionModule(EscrowAction):
                 raise EscrowError("the escrow of %s keeps the key of %s in the TOTP engine; login proofs "
                                   "need a file or kv escrow" % (host, user))
             try:
-                result["proofs"] = self._prove(args, address, port, user, entry)
+                result["proofs"], taken = self._prove(args, address, port, user, entry, host)
             except Fleet2faError as exc:
                 raise ProofError("%s (%s:%d): login proof failed: %s" % (host, address, port, exc)) from None
+        elif entry.period:
+            # sshd_otp proved the login a moment ago, at a step no later than this one.
+            taken = totp.time_step(entry.period)
         result["proven"] = True
         if args["record"]:
             stamp = utcnow()
 
             def stamped(current):
+                if current.last_otp_step is None:
+                    # An entry from before last_otp_step knows its last proof by its time alone; 0: none.
+                    before = epoch_seconds(current.last_proven_login)
+                    current.last_otp_step = totp.time_step(current.period, before) if before and current.period else 0
+                if taken is not None:
+                    current.last_otp_step = max(current.last_otp_step, taken)
                 current.last_proven_login = stamp
                 return current
 
@@ -66,17 +79,28 @@ class ActionModule(EscrowAction):
         return result
 
     @staticmethod
-    def _prove(args, address, port, user, entry):
-        proof = FleetProof(address, port, user, args["password"], entry.key if entry else None, window=args["window"],
-                           timeout=args["timeout"])
-        last = epoch_seconds(entry.last_proven_login) if entry else None
+    def _prove(args, address, port, user, entry, host):
+        """(what each proof did, the latest step the host's pam_oath took or None)."""
+        if entry is None:  # a password-only proof (see run_escrow)
+            return [FleetProof(address, port, user, args["password"], None, window=args["window"],
+                               timeout=args["timeout"]).ssh_password()], None
+        used = entry.last_otp_step
+        if used is None and epoch_seconds(entry.last_proven_login) is not None:
+            used = totp.time_step(entry.key.period, epoch_seconds(entry.last_proven_login))
+        shares, ahead = True, 0
+        if args["truenas_version"]:
+            # A TrueNAS box: a proof may take the next step inside its window rather than wait for it.
+            caps = capabilities(parse_version(args["truenas_version"], host), host)
+            shares, ahead = caps.otp_replay_refused, args["window"]
+        proof = FleetProof(address, port, user, args["password"], entry.key, window=args["window"],
+                           timeout=args["timeout"], used_step=used, ahead=ahead)
         done = []
         if args["api"] == "otp":
             url = args["api_url"] or "wss://%s" % address
             done.append(proof.api_otp(url, pin_sha256=args["api_cert_sha256"], validate_certs=args["api_validate_certs"],
-                                      ca_path=args["api_ca_path"], last_used=last))
+                                      ca_path=args["api_ca_path"], shares_ssh_replay=shares))
         if args["ssh"] == "otp":
-            done.append(proof.ssh_otp(last_used=last))
+            done.append(proof.ssh_otp())
         elif args["ssh"] == "password":
             done.append(proof.ssh_password())
-        return done
+        return done, (proof.used_step if proof.used_step != used else None)

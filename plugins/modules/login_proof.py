@@ -11,15 +11,23 @@ version_added: 0.1.0
 author: fleet2fa.nas developers (@fleet2fa)
 description:
   - Logs in from the controller the way an admin would, with the escrowed secret of O(user) on C(inventory_hostname).
-  - "O(ssh=otp): a wrong code is refused, then password + the current code are taken (keyboard-interactive).
-    pam_oath refuses a code of a step it has already taken, so the proof waits for the next step when the escrow says
-    a login of this step was already proven."
+  - "O(ssh=otp): a wrong code is refused, then password + the code of a fresh time step are taken
+    (keyboard-interactive). pam_oath refuses a code of a step it has already taken, so the proof never uses a step
+    at or before the escrow's C(last_otp_step): it takes the current step when that is free; on TrueNAS
+    (O(truenas_version) given) the next step when it lies inside O(window); and only otherwise waits for the next step."
+  - "O(api=otp) with O(truenas_version) 26 or later: the box checks API codes through PAM with the same
+    C(/etc/users.oath) as sshd, so the API proof takes the step before the current one (inside O(window), later
+    than the used one) and the SSH proof the current one. Up to 25.10 the API check keeps no replay state, and the
+    API and SSH proofs may use the same step."
+  - "An admin who logs in right after a proof, in the same time step, finds the code their device shows refused:
+    the proof took that step. The code of the next step is taken."
   - "O(ssh=password): the password alone gets in (break glass, after the OTP was turned off). With O(api=none) and
     O(record=false) this proof needs no escrow entry, so it also runs on a host that never got a secret."
   - "O(api=otp): the TrueNAS web UI/API login with password + code (C(auth.login) up to 24.10, C(auth.login_ex) and
     C(auth.login_ex_continue) from 25.04), a wrong code refused first. The certificate can be pinned with
     O(api_cert_sha256), which M(fleet2fa.nas.preflight) reads on the box over the SSH session."
-  - On success, with O(record=true), the time is written into the escrow entry as C(last_proven_login).
+  - On success, with O(record=true), the time is written into the escrow entry as C(last_proven_login), and the
+    latest step the host's pam_oath took as C(last_otp_step).
   - Runs on the controller only. The password, the secret and the codes never appear in results or messages.
 options:
   user:
@@ -74,6 +82,13 @@ options:
     description: Make no login; only record that one was proven just now by another task (the proof of M(fleet2fa.nas.sshd_otp)).
     type: bool
     default: false
+  truenas_version:
+    description:
+      - The box's version string (as M(fleet2fa.nas.preflight) returns it) when the host is a TrueNAS box. It says
+        whether API codes share pam_oath's replay state (26 and later), and lets the proofs take the next step
+        inside O(window) instead of waiting for it. Unset for Linux hosts, whose proofs wait when the current step
+        was taken.
+    type: str
 extends_documentation_fragment:
   - fleet2fa.nas.escrow
   - fleet2fa.nas.attributes

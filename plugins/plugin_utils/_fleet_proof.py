@@ -52,23 +52,27 @@ class PinnedWebsocket(WebsocketTransport):
 
 
 class FleetProof:
-    """Proofs for one host and user. ``key`` is the escrowed TotpKey."""
+    """Proofs for one host and user. ``key`` is the escrowed TotpKey.
 
-    def __init__(self, host, port, user, password, key, window=3, timeout=15):
+    ``used_step`` is the latest step whose code the host's pam_oath took (the escrow's
+    last_otp_step); each proof that makes the host take one moves it on. ``ahead`` is how many steps
+    ahead of now a proof may take its code rather than wait (TrueNAS: its window; Linux: 0).
+    """
+
+    def __init__(self, host, port, user, password, key, window=3, timeout=15, used_step=None, ahead=0):
         self.host, self.port, self.user, self.password, self.key = host, int(port), user, password, key
         self.window = window
         self.timeout = timeout
-        self.used_step = None
+        self.used_step = used_step
+        self.ahead = ahead
 
     def _prover(self):
         return LoginProver(self.host, self.port, self.user, self.password, self.key, self.window, self.timeout)
 
-    def ssh_otp(self, last_used=None):
+    def ssh_otp(self):
         prover = self._prover()
-        if self.used_step is not None:
-            last_used = max(last_used or 0, self.used_step * self.key.period)
-        done = prover.prove(last_used=last_used)
-        self.used_step = totp.time_step(self.key.period)
+        done = prover.prove(used_step=self.used_step, ahead=self.ahead)
+        self.used_step = prover.used_step
         return dict(done, kind="ssh_otp")
 
     def ssh_password(self):
@@ -78,8 +82,16 @@ class FleetProof:
         return {"kind": "ssh_password", "user": self.user, "host": self.host, "port": self.port,
                 "seconds": round(time.monotonic() - started, 2)}
 
-    def api_otp(self, url, pin_sha256=None, validate_certs=True, ca_path=None, last_used=None):
-        """Web UI/API login: a wrong code refused, then password + the current code taken."""
+    def api_otp(self, url, pin_sha256=None, validate_certs=True, ca_path=None, shares_ssh_replay=True):
+        """Web UI/API login: a wrong code refused, then password + a fresh code taken.
+
+        Up to 25.10 the middleware checks the code with pyotp, which keeps no replay state (stable/fangtooth
+        mw:utils/account/authenticator.py): the current step serves, and SSH may use it too. From 26 it
+        goes through PAM with the same /etc/users.oath as sshd (stable/26
+        src/middlewared/middlewared/etc_files/pam.d/truenas.mako:20, sshd_linux.mako:16): one replay
+        state, so the API takes the step before the current one (inside the window, later than the used
+        one) and SSH the current one: two adjacent steps, none still to come for the admins.
+        """
         started = time.monotonic()
         prover = self._prover()
 
@@ -96,11 +108,15 @@ class FleetProof:
 
         if login(prover.wrong_code()):
             raise ProofError("the TrueNAS API took a wrong one-time code for %s" % self.user)
-        step, waited = prover.fresh_step(last_used)
+        if shares_ssh_replay:
+            step, waited = prover.first_of_two_steps(self.used_step, self.ahead)
+        else:
+            step, waited = totp.time_step(self.key.period), 0.0
         if not login(self.key.code_at(step * self.key.period)):
             raise ProofError("the TrueNAS API refused password + current code for %s (wrong password, clock skew "
                              "or a secret the box does not hold)" % self.user)
-        self.used_step = step
+        if shares_ssh_replay:
+            self.used_step = step
         return {"kind": "api_otp", "user": self.user, "host": self.host, "url": url, "pinned": bool(pin_sha256),
                 "seconds": round(time.monotonic() - started, 2), "waited_for_next_step": waited > 0,
                 "wrong_code_refused": True}

@@ -6,7 +6,8 @@ PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not
 
 pam_oath asks in two keyboard-interactive rounds, ``Password: `` then ``One-time password (OATH)
 for `user': ``, and refuses a code of a time step it has already accepted. So the prover takes the
-code of a step later than the last one used on the host (waiting for the next step when it must),
+code of a step later than the last one used on the host (a step ahead inside the window when the
+caller allows it, else waiting for the next step when it must),
 and first checks that a wrong code is refused, then that the right one is taken.
 
 Nothing here ever puts the password, the secret or a code into a message.
@@ -50,6 +51,7 @@ class LoginProver:
         self.key = key
         self.window = window
         self.timeout = timeout
+        self.used_step = None  # the step of this prover's last proof
 
     def attempt(self, code, password=None):
         """True when sshd lets the user in with ``password`` (default: the right one) and ``code``."""
@@ -115,26 +117,53 @@ class LoginProver:
 
     def fresh_step(self, last_used=None):
         """Wait, when needed, until the current step is later than every step already used; return it."""
+        used = None if last_used is None else totp.time_step(self.key.period, last_used)
+        return self.step_after(used)
+
+    def step_after(self, used_step=None, ahead=0):
+        """(step, seconds waited): the step whose code a proof uses, later than every step used.
+
+        The current step when it is free; else the next one if it lies at most ``ahead`` steps ahead
+        (and inside the window, where the host still takes it); only beyond that, wait for it.
+        """
         period = self.key.period
-        used = [_USED_STEPS.get((self.host, self.port, self.user), -1)]
-        if last_used is not None:
-            used.append(totp.time_step(period, last_used))
+        used = max(_USED_STEPS.get((self.host, self.port, self.user), -1), -1 if used_step is None else used_step)
+        reach = max(0, min(ahead, self.window))
         waited = 0.0
-        while totp.time_step(period) <= max(used):
+        while totp.time_step(period) + reach <= used:
             pause = totp.seconds_to_next_step(period) + 0.05
             time.sleep(pause)
             waited += pause
-        return totp.time_step(period), waited
+        return max(totp.time_step(period), used + 1), waited
 
-    def prove(self, last_used=None):
-        """Wrong code refused, then password + current code accepted. Returns what it did."""
+    def first_of_two_steps(self, used_step=None, ahead=0):
+        """(step, seconds waited) for the first of two proofs in a row against one replay state.
+
+        The step before the current one when it is free and the host takes it (inside the window),
+        so that the second proof gets the current step and no proof takes a step still to come;
+        else as step_after.
+        """
+        used = max(_USED_STEPS.get((self.host, self.port, self.user), -1), -1 if used_step is None else used_step)
+        now = totp.time_step(self.key.period)
+        if min(ahead, self.window) >= 1 and used < now - 1:
+            return now - 1, 0.0
+        return self.step_after(used_step, ahead)
+
+    def prove(self, last_used=None, used_step=None, ahead=0):
+        """Wrong code refused, then password + the code of a fresh step accepted. Returns what it did.
+
+        ``last_used`` (a time) or ``used_step``: what the host took already; ``ahead``: see step_after.
+        """
         started = time.monotonic()
         if self.attempt(self.wrong_code()):
             raise ProofError("a wrong one-time code was accepted for %s" % self.user)
-        step, waited = self.fresh_step(last_used)
+        if last_used is not None:
+            used_step = max(used_step if used_step is not None else -1, totp.time_step(self.key.period, last_used))
+        step, waited = self.step_after(used_step, ahead)
         code = self.key.code_at(step * self.key.period)
         ok = self.attempt(code)
         _USED_STEPS[(self.host, self.port, self.user)] = step
+        self.used_step = step
         if not ok:
             raise ProofError(
                 "password + current one-time code were refused for %s (wrong verify_password, clock skew "

@@ -18,6 +18,7 @@ version once it knows it.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import ssl
@@ -27,10 +28,12 @@ import uuid
 from ansible_collections.fleet2fa.nas.plugins.module_utils import _deps as deps
 from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.errors import (
     AuthenticationError,
+    CapabilityError,
     ConnectionLostError,
     MethodRefusedError,
     MiddlewareError,
     classify,
+    classify_wire,
 )
 
 with deps.declare("websocket-client", reason="for transport=websocket"):
@@ -38,6 +41,20 @@ with deps.declare("websocket-client", reason="for transport=websocket"):
 
 _ERRNAME_RE = re.compile(r"\[(E[A-Z0-9_]+)\]\s*(.*)")
 _JOB_DONE = ("SUCCESS", "FAILED", "ABORTED")
+
+
+def _is_loopback(host):
+    """True for localhost and loopback addresses (the box does not revoke keys from those)."""
+    if host.startswith("["):
+        name = host[1:].split("]")[0]
+    else:
+        name = host.split(":")[0] if host.count(":") == 1 else host
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _decode_midclt_output(text):
@@ -226,19 +243,8 @@ class WebsocketTransport:
             return reply.get("result")
 
     def _error(self, method, error):
-        if self.jsonrpc:
-            data = error.get("data") if isinstance(error.get("data"), dict) else {}
-            errname = data.get("errname")
-            reason = data.get("reason") or error.get("message", "")
-            if error.get("code") == -32601 and not errname:
-                errname = "ENOMETHOD"
-        else:
-            errname = error.get("errname")
-            reason = error.get("reason") or error.get("error", "")
-        cls = classify(errname, reason)
-        if errname == "ENOTAUTHENTICATED":
-            cls = AuthenticationError
-        return cls(self.where, "%s failed" % method, reason, errname, error.get("error"), method=method)
+        cls, errname, number, reason = classify_wire(error if isinstance(error, dict) else {}, self.jsonrpc)
+        return cls(self.where, "%s failed" % method, reason, errname, number, method=method)
 
     def _wait_job(self, method, job_id):
         deadline = time.monotonic() + max(self.timeout, 120)
@@ -259,18 +265,50 @@ class WebsocketTransport:
         """Log in with an API key: login_ex API_KEY_PLAIN on 25.04+ when a username is known."""
         if self._ws is None:
             self.connect()
+        self._refuse_key_in_clear()
         try:
             if self.jsonrpc and username:
                 reply = self._call_once("auth.login_ex", [{"mechanism": "API_KEY_PLAIN", "username": username,
                                                            "api_key": api_key}])
-                ok = isinstance(reply, dict) and reply.get("response_type") == "SUCCESS"
+                kind = reply.get("response_type") if isinstance(reply, dict) else None
+                ok = kind == "SUCCESS"
             else:
-                ok = self._call_once("auth.login_with_api_key", [api_key]) is True
+                kind, ok = None, self._call_once("auth.login_with_api_key", [api_key]) is True
         except MethodRefusedError as exc:
             raise AuthenticationError(self.where, "the API key login was refused", exc.reason, exc.errname) from None
+        if kind == "EXPIRED":
+            # stable/goldeye mw:plugins/auth.py:936-958: a revoked or expired key answers EXPIRED.
+            raise AuthenticationError(self.where, "the API key is revoked or expired (the box answered EXPIRED): "
+                                      "mint a new one and send it over wss:// only")
         if not ok:
             raise AuthenticationError(self.where, "the API key was refused (wrong, revoked or expired key%s)"
                                       % (", or a key of another user than %s" % username if username else ""))
+
+    def _refuse_key_in_clear(self):
+        """Refuse, before sending it, an API key over plain ws:// to a 25.04+ box off the loopback.
+
+        From 25.04 the box revokes a correct key that arrives over an insecure transport, anything but
+        AF_UNIX, TLS or a loopback peer (middleware PR 15457; stable/goldeye mw:plugins/auth.py:936-958,
+        mw:utils/origin.py:135-151), on either endpoint. Before 25.04 it takes the key (in clear).
+        """
+        if not self.url.startswith("ws://") or _is_loopback(self.host):
+            return
+        if self.jsonrpc or self._answers_jsonrpc():
+            raise CapabilityError(self.where, "refusing to send the API key over plain ws:// (api_url=%s)" % self.url,
+                                  "TrueNAS 25.04 and later revoke a key sent without TLS (middleware PR 15457): "
+                                  "set api_url to wss://%s" % self.host)
+
+    def _answers_jsonrpc(self):
+        """True when the box also serves /api/current: it is 25.04 or later (or cannot be told apart)."""
+        base = re.match(r"^(wss?://[^/]+)", self.url).group(1)
+        try:
+            probe = websocket.create_connection(base + "/api/current", timeout=self.timeout)
+        except websocket.WebSocketBadStatusException:
+            return False  # no JSON-RPC endpoint: before 25.04
+        except (OSError, websocket.WebSocketException):
+            return True  # unknown: keep the key rather than risk it
+        probe.close()
+        return True
 
     def login_with_password(self, username, password, otp_token=None):
         """Password + one-time code, as the web UI does; True when the box lets us in.

@@ -70,11 +70,11 @@ class EscrowEntry:
     """
 
     FIELDS = ("digits", "period", "issuer", "account", "created", "rotated", "fingerprint", "source",
-              "engine_key", "devices", "last_verified_step", "last_proven_login")
+              "engine_key", "devices", "last_verified_step", "last_proven_login", "last_otp_step")
 
     def __init__(self, user, key=None, digits=None, period=None, issuer=DEFAULT_ISSUER, account=None,
                  created=None, rotated=None, fingerprint=None, source="controller", engine_key=None,
-                 devices=None, last_verified_step=None, last_proven_login=None):
+                 devices=None, last_verified_step=None, last_proven_login=None, last_otp_step=None):
         self.user = user
         self.key = key
         self.digits = key.digits if key is not None else digits
@@ -90,6 +90,9 @@ class EscrowEntry:
         self.last_verified_step = last_verified_step
         # When a real login with password + code last succeeded (rollout/verify roles; report reads it).
         self.last_proven_login = last_proven_login
+        # The latest time step whose code a login proof had the host's pam_oath take (its replay state,
+        # /etc/users.oath): a later proof uses a later step (plugin_utils/_ssh_prover.py step_after).
+        self.last_otp_step = last_otp_step
         # Keys this version does not know (written by a newer one, or by an admin): kept as they are.
         self.extra = {}
 
@@ -143,6 +146,8 @@ class EscrowEntry:
             doc["last_verified_step"] = self.last_verified_step
         if self.last_proven_login is not None:
             doc["last_proven_login"] = self.last_proven_login
+        if self.last_otp_step is not None:
+            doc["last_otp_step"] = self.last_otp_step
         for name, value in self.extra.items():
             doc.setdefault(name, copy.deepcopy(value))
         return doc
@@ -166,7 +171,7 @@ class EscrowEntry:
                     fingerprint=doc.get("fingerprint"), source=doc.get("source", "controller"),
                     engine_key=doc.get("engine_key"), devices=devices,
                     last_verified_step=doc.get("last_verified_step"),
-                    last_proven_login=doc.get("last_proven_login"))
+                    last_proven_login=doc.get("last_proven_login"), last_otp_step=doc.get("last_otp_step"))
         known = set(cls.FIELDS) | {"secret", "interval", "period"}
         entry.extra = {name: value for name, value in doc.items() if name not in known}
         return entry

@@ -47,3 +47,67 @@ def test_fresh_step_waits_for_the_next_step_after_a_use_in_the_current_one(monke
 def test_prompts_are_told_apart_like_pam_oath_words_them():
     assert login_prover._is_otp_prompt("One-time password (OATH) for `root': ")
     assert not login_prover._is_otp_prompt("Password: ")
+
+
+def _frozen_clock(monkeypatch, start):
+    now = [start]
+    monkeypatch.setattr(login_prover.time, "time", lambda: now[0])
+    monkeypatch.setattr(login_prover.totp.time, "time", lambda: now[0])
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    monkeypatch.setattr(login_prover.time, "sleep", sleep)
+    return now
+
+
+def test_step_after_takes_the_next_step_inside_the_window_instead_of_waiting(monkeypatch):
+    # TrueNAS 26: the API proof took step s; the SSH proof takes s + 1 at once (window 1).
+    login_prover._USED_STEPS.clear()
+    _frozen_clock(monkeypatch, 1_800_000_010.0)
+    s = int(1_800_000_010 // 30)
+    assert _prover(window=1).step_after(s, ahead=1) == (s + 1, 0.0)
+
+
+def test_step_after_never_reuses_a_step_and_waits_only_beyond_the_window(monkeypatch):
+    login_prover._USED_STEPS.clear()
+    now = _frozen_clock(monkeypatch, 1_800_000_010.0)
+    s = int(1_800_000_010 // 30)
+    step, waited = _prover(window=1).step_after(s + 1, ahead=1)
+    assert step == s + 2 and 20 <= waited <= 21 and int(now[0] // 30) == s + 1
+
+
+def test_step_after_without_look_ahead_waits_for_the_next_step_as_linux_proofs_do(monkeypatch):
+    login_prover._USED_STEPS.clear()
+    _frozen_clock(monkeypatch, 1_800_000_010.0)
+    s = int(1_800_000_010 // 30)
+    assert _prover(window=3).step_after(s - 1) == (s, 0.0)
+    step, waited = _prover(window=3).step_after(s)
+    assert step == s + 1 and 20 <= waited <= 21
+
+
+def test_look_ahead_is_bounded_by_the_window(monkeypatch):
+    login_prover._USED_STEPS.clear()
+    _frozen_clock(monkeypatch, 1_800_000_010.0)
+    s = int(1_800_000_010 // 30)
+    step, waited = _prover(window=0).step_after(s, ahead=3)
+    assert step == s + 1 and waited > 0
+
+
+def test_two_proofs_against_one_replay_state_take_the_step_before_now_and_now(monkeypatch):
+    # TrueNAS 26: the API proof takes s - 1, the SSH proof s; neither waits nor takes a step to come.
+    login_prover._USED_STEPS.clear()
+    _frozen_clock(monkeypatch, 1_800_000_010.0)
+    s = int(1_800_000_010 // 30)
+    prover = _prover(window=1)
+    first, waited = prover.first_of_two_steps(s - 5, ahead=1)
+    assert (first, waited) == (s - 1, 0.0)
+    assert prover.step_after(first, ahead=1) == (s, 0.0)
+
+
+def test_the_first_of_two_steps_never_reuses_the_step_before_now(monkeypatch):
+    login_prover._USED_STEPS.clear()
+    _frozen_clock(monkeypatch, 1_800_000_010.0)
+    s = int(1_800_000_010 // 30)
+    assert _prover(window=1).first_of_two_steps(s - 1, ahead=1) == (s, 0.0)
+    assert _prover(window=0).first_of_two_steps(s - 5, ahead=0) == (s, 0.0)

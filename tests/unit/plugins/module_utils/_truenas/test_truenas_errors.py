@@ -8,10 +8,13 @@ import pytest
 from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas import transport as truenas_transport
 from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.client import MiddlewareClient
 from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.errors import (
+    AuthenticationError,
+    CapabilityError,
     ConnectionLostError,
     InvalidRequestError,
     MethodRefusedError,
     MiddlewareError,
+    NotAuthenticatedError,
     scrub,
 )
 from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.transport import MidcltTransport, WebsocketTransport
@@ -103,7 +106,7 @@ def websocket_transport(path):
 
 
 @pytest.mark.parametrize("path,error,cls", [
-    ("/api/current", {"code": -32601, "message": "Method not found"}, MethodRefusedError),
+    ("/api/current", {"code": -32601, "message": "Method does not exist"}, MethodRefusedError),
     ("/api/current", {"code": -32001, "message": "Method call error",
                       "data": {"error": 22, "errname": "EINVAL", "reason": "[EINVAL] bad", "trace": None,
                                "extra": None}}, InvalidRequestError),
@@ -117,3 +120,106 @@ def test_websocket_errors_in_both_protocols_map_to_error_kinds(path, error, cls)
     exc = websocket_transport(path)._error("auth.twofactor.renew_secret", error)
     assert exc.__class__.__name__ == cls.__name__
     assert str(exc).startswith("nas1 (%s endpoint" % path)
+
+
+# The shapes each era really sends (the simulator's wire_jsonrpc.py and wire_legacy.py, after
+# stable/goldeye mw:api/base/server/ws_handler/rpc.py, stable/bluefin mw:main.py, 13.0-stable mw:main.py).
+VALIDATION_EXTRA = [["user_update.twofactor_auth_configured", "Field required", 22]]
+WIRE_SHAPES = [
+    # JSON-RPC 2.0 (25.04+)
+    ("jsonrpc: not authenticated", "/api/current",
+     {"code": -32001, "message": "Method call error",
+      "data": {"error": 207, "errname": "ENOTAUTHENTICATED", "reason": "Not authenticated", "trace": None,
+               "extra": None}}, NotAuthenticatedError, 207),
+    ("jsonrpc: method does not exist", "/api/current", {"code": -32601, "message": "Method does not exist"},
+     MethodRefusedError, None),
+    ("jsonrpc: validation", "/api/current",
+     {"code": -32602, "message": "Invalid params",
+      "data": {"error": 22, "errname": "EINVAL", "reason": "[EINVAL] user_update.twofactor_auth_configured: Field "
+               "required", "trace": {"class": "ValidationErrors"}, "extra": VALIDATION_EXTRA}},
+     InvalidRequestError, 22),
+    ("jsonrpc: not authorized", "/api/current",
+     {"code": -32001, "message": "Method call error",
+      "data": {"error": 13, "errname": "EACCES", "reason": "Not authorized", "trace": None, "extra": None}},
+     MethodRefusedError, 13),
+    ("jsonrpc: call error", "/api/current",
+     {"code": -32001, "message": "Method call error",
+      "data": {"error": 14, "errname": "EFAULT", "reason": "[EFAULT] Please enable Two Factor Authentication first.",
+               "trace": None, "extra": None}}, MiddlewareError, 14),
+    # legacy /websocket, SCALE 22.12 to 24.10
+    ("scale: not authenticated", "/websocket",
+     {"error": 207, "errname": "ENOTAUTHENTICATED", "type": None, "reason": "Not authenticated", "trace": None,
+      "extra": None}, NotAuthenticatedError, 207),
+    ("scale: no such method", "/websocket",
+     {"error": 201, "errname": "ENOMETHOD", "type": None, "reason": "[ENOMETHOD] Method 'nope' not found in 'user'",
+      "trace": {"class": "CallError"}, "extra": None}, MethodRefusedError, 201),
+    ("scale: validation", "/websocket",
+     {"error": 11, "errname": "EAGAIN", "type": "VALIDATION", "reason": "[EINVAL] user_update.x: Field required",
+      "trace": {"class": "ValidationErrors"}, "extra": VALIDATION_EXTRA}, InvalidRequestError, 11),
+    # legacy /websocket, 25.04 to 26 (the JSON-RPC app's checks)
+    ("rpcapp: not authenticated", "/websocket",
+     {"error": 207, "errname": "ENOTAUTHENTICATED", "type": None, "reason": "[ENOTAUTHENTICATED] Not authenticated",
+      "trace": {"class": "CallError"}, "extra": None}, NotAuthenticatedError, 207),
+    # CORE 13: no errname at all
+    ("core: not authenticated", "/websocket",
+     {"error": 13, "type": None, "reason": "Not authenticated", "trace": None, "extra": None},
+     NotAuthenticatedError, 13),
+    ("core: not authorized", "/websocket",
+     {"error": 13, "type": None, "reason": "Not authorized", "trace": None, "extra": None}, MethodRefusedError, 13),
+    ("core: no such method", "/websocket",
+     {"error": 201, "type": None, "reason": "Method 'nope' not found in 'user'", "trace": None, "extra": None},
+     MethodRefusedError, 201),
+    ("core: validation", "/websocket",
+     {"error": 11, "type": "VALIDATION", "reason": "[EINVAL] user_update.x: Field required", "trace": None,
+      "extra": VALIDATION_EXTRA}, InvalidRequestError, 11),
+]
+
+
+@pytest.mark.parametrize("path,error,cls,number", [s[1:] for s in WIRE_SHAPES], ids=[s[0] for s in WIRE_SHAPES])
+def test_websocket_errors_are_told_apart_by_their_codes_in_every_era(path, error, cls, number):
+    exc = websocket_transport(path)._error("user.update", error)
+    assert type(exc).__name__ == cls.__name__
+    assert exc.errno == number
+    assert str(exc).startswith("nas1 (%s endpoint" % path) and "user.update failed" in str(exc)
+
+
+def test_not_authenticated_is_an_authentication_error_and_not_a_refused_method():
+    exc = websocket_transport("/websocket")._error("user.query", WIRE_SHAPES[5][2])
+    assert isinstance(exc, AuthenticationError) and not isinstance(exc, MethodRefusedError)
+
+
+class RecordingSocket:
+    """Stands in for the socket under test: records what would go on the wire, answers nothing."""
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, text):
+        self.sent.append(text)
+
+    def recv(self):
+        raise AssertionError("nothing may be sent, so nothing is awaited")
+
+
+def connected_transport(url, path):
+    transport = WebsocketTransport(url, timeout=5)
+    transport.path, transport._ws = path, RecordingSocket()
+    return transport
+
+
+@pytest.mark.parametrize("url", ["ws://192.0.2.10", "ws://nas1.example.com:8080"])
+def test_an_api_key_is_never_sent_over_plain_ws_to_a_jsonrpc_box(url):
+    transport = connected_transport(url, "/api/current")
+    with pytest.raises(CapabilityError) as caught:
+        transport.login_with_api_key("7-" + "k" * 64, "root")
+    assert transport._ws.sent == []
+    message = str(caught.value)
+    assert "api_url" in message and "wss://" in message and "k" * 16 not in message
+
+
+@pytest.mark.parametrize("url", ["ws://127.0.0.1", "ws://localhost:80", "ws://[::1]:80"])
+def test_an_api_key_may_go_over_ws_to_the_loopback(url):
+    transport = connected_transport(url, "/api/current")
+    with pytest.raises(AssertionError, match="nothing is awaited"):
+        transport.login_with_api_key("7-" + "k" * 64, "root")
+    assert len(transport._ws.sent) == 1 and '"auth.login_ex"' in transport._ws.sent[0]

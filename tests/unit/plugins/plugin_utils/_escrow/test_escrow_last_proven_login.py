@@ -32,3 +32,19 @@ def test_stamping_the_same_time_again_is_no_change(store):
     store.update("nas1", "root", _stamp)
     _entry, changed = store.update("nas1", "root", _stamp)
     assert not changed
+
+
+def test_the_last_step_the_host_took_is_kept_in_the_escrow_and_absent_until_known(store):
+    store.put_once("nas1", "root", EscrowEntry.new("root", TotpKey.generate()))
+    assert store.get("nas1", "root").last_otp_step is None
+    assert "last_otp_step" not in store.get("nas1", "root").to_doc()
+
+    def took(e):
+        e.last_otp_step = 60_000_001
+        return e
+
+    store.update("nas1", "root", took)
+    store.update("nas1", "root", _stamp)
+    again = store.get("nas1", "root")
+    assert again.last_otp_step == 60_000_001 and again.to_doc()["last_otp_step"] == 60_000_001
+    assert "last_otp_step" not in again.extra
