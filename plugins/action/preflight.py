@@ -11,8 +11,8 @@ import time
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils._platform import PREFLIGHT_SPEC
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import HostModuleAction
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._common import SSH_PASSWORD_VARS
 
-PASSWORD_VARS = ("ansible_password", "ansible_ssh_pass", "ansible_ssh_password")
 KEY_CONNECTIONS = ("ssh", "ansible.builtin.ssh", "paramiko", "paramiko_ssh", "ansible.builtin.paramiko_ssh")
 
 
@@ -27,7 +27,7 @@ class ActionModule(HostModuleAction):
         if transport not in KEY_CONNECTIONS:
             problems.append("Ansible reaches this host with the %s connection; the rollout needs ssh with a key" % transport)
         if not allow_password:
-            given = [name for name in PASSWORD_VARS if task_vars.get(name)]
+            given = [name for name in SSH_PASSWORD_VARS if task_vars.get(name)]
             if self.connection_option("password") and not given:
                 given = ["the connection's password option"]
             if given:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import EscrowAction
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowEntry, check_name
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils._qr import QrFiles
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._qr import QrFiles, app_label
 
 
 class ActionModule(EscrowAction):
@@ -43,7 +43,8 @@ class ActionModule(EscrowAction):
             # The TOTP engine never gives its key back: its QR is drawn now or never.
             key = entry.key or (new_key if wanted else None)
             if key is not None:
-                uri = key.uri(entry.account or account, entry.issuer)
+                issuer, app_account = app_label(host, user)  # the one label apps show (see _qr)
+                uri = key.uri(app_account, issuer)
                 qr_written = QrFiles(args["qr_dir"]).write(host, user, uri, check_mode=check_mode)
         elif args["qr_dir"] and check_mode:
             qr_written = list(QrFiles(args["qr_dir"]).paths(host, user).values())

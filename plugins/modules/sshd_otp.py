@@ -195,7 +195,7 @@ EXAMPLES = r"""
         users:
           - name: root
         window: 3
-        verify_password: "{{ lab_root_password }}"
+        verify_password: "{{ vault_root_password }}"
         escrow:
           dir: "{{ playbook_dir }}/escrow"
 

@@ -33,11 +33,15 @@ options:
     choices: [30, 60]
     default: 30
   issuer:
-    description: Issuer shown by authenticator apps; stored with the secret when it is created.
+    description:
+      - Issuer of the escrowed otpauth URI; stored with the secret when it is created.
+      - QR files, packs and exports show every app the one label of the collection (issuer C(fleet2fa), account
+        C(<user>@<inventory_hostname>)) on Linux and TrueNAS alike, whatever this is.
     type: str
     default: fleet2fa
   label:
-    description: Account name shown by authenticator apps; defaults to C(<user>@<inventory_hostname>).
+    description: Account name of the escrowed otpauth URI; defaults to C(<user>@<inventory_hostname>). Apps are shown the
+      collection's one label (see O(issuer)).
     type: str
   regenerate:
     description:

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, fleet2fa.nas developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Time and plain-data helpers of the controller, one of each.
+"""Time and plain-data helpers of the controller, one of each, and the names of password variables.
 
 PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not import it.
 
@@ -12,6 +12,19 @@ from __future__ import annotations
 import datetime
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils._time import iso_utc
+
+# Ansible's variables for an SSH login password (the preflight refuses them: the rollout needs a key).
+SSH_PASSWORD_VARS = ("ansible_password", "ansible_ssh_pass", "ansible_ssh_password")
+# Host variables that hold a password whether or not they are vaulted: the SSH ones, become's, and the
+# collection's root password variables (roles/rollout/defaults/main.yml).
+PASSWORD_VARS = SSH_PASSWORD_VARS + ("ansible_become_password", "ansible_become_pass", "ansible_sudo_pass",
+                                     "fleet2fa_root_password", "fleet2fa_vault_root_password")
+_PASSWORD_SUFFIXES = ("_password", "_pass", "_passwd")
+
+
+def is_password_var(name):
+    """Whether a variable of this name holds a password: a known one, or any ``*_password``/``*_pass``."""
+    return isinstance(name, str) and (name in PASSWORD_VARS or name.endswith(_PASSWORD_SUFFIXES))
 
 
 def utcnow():

@@ -35,17 +35,12 @@ except ImportError:  # pragma: no cover - an ansible-core outside the supported 
     Origin = None
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils._common import parse_timestamp, plain
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._common import PASSWORD_VARS, is_password_var, parse_timestamp, plain
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowError, check_name
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._query import search
 
 FORMAT = "fleet2fa.nas/report/v1"
 STATUSES = ("ok", "failed", "unreachable", "not_checked")
-# Host variables that hold a password whether or not they are vaulted: Ansible's connection and become
-# passwords, and the collection's root password variables (roles/rollout/defaults/main.yml).
-PASSWORD_VARS = ("ansible_password", "ansible_ssh_pass", "ansible_ssh_password", "ansible_become_password",
-                 "ansible_become_pass", "ansible_sudo_pass", "fleet2fa_root_password", "fleet2fa_vault_root_password",
-                 "lab_root_password")
 # Shorter values are not guarded: a vaulted vars file also holds "root", "yes" or "2222", which every
 # report contains (a user name, a word, four hex digits of a fingerprint) and which are no secret; a
 # password or token that short is one no guard could keep.
@@ -139,7 +134,7 @@ def handed_secrets(guard, hostvars, hosts):
             for plain_value in _vaulted_values(value, [], vaulted_files):
                 guard.add_value(plain_value, "the vaulted variable %s of %s" % (var, name))
         known = hostvars[name] if name in hostvars else {}
-        for var in PASSWORD_VARS:
+        for var in sorted(set(PASSWORD_VARS) | {v for v in raw if is_password_var(v)}):
             try:
                 value = known[var] if var in known else None
             except AnsibleError:  # a default that points at an undefined variable

@@ -13,6 +13,7 @@ from __future__ import annotations
 from ansible_collections.fleet2fa.nas.plugins.module_utils import _escrow_spec
 from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
 from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux import files as host_files
 from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.layout import DEFAULT_PAM_MODULE, DEFAULT_PATHS
 from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.sshd_otp_host import RolledBack, SshdOtpHost
 from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.sshd_otp_plan import ChangeKind
@@ -61,6 +62,8 @@ def _diff(change):
 
 
 def run_module(module):
+    host_files.bind(module)  # host files move into place with module.atomic_move (SELinux contexts kept)
+
     def run(argv):
         return module.run_command(argv, environ_update={"LC_ALL": "C"})
 

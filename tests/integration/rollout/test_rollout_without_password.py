@@ -52,6 +52,16 @@ class Run:
                               capture_output=True, text=True, env=self.env, check=False)
 
 
+def assert_refused_for_the_password(run, res):
+    """Every host failed its first task, naming the variable, with nothing changed."""
+    assert res.returncode != 0
+    counts = recap(res.stdout)
+    assert set(counts) == {h.name for h in run.lab.hosts}
+    assert all(c["failed"] == 1 and c["changed"] == 0 for c in counts.values()), counts
+    assert res.stdout.count("fleet2fa_root_password is not set") >= len(run.lab.hosts)
+    assert "is undefined" not in res.stdout + res.stderr
+
+
 @pytest.fixture(scope="module")
 def run(make_lab):
     work = tempfile.mkdtemp(prefix="fleet2fa-nopw-")
@@ -87,12 +97,7 @@ def test_enroll_runs_without_a_root_password_and_records_both_devices(run):
 
 def test_activate_without_a_root_password_refuses_naming_the_variable_and_changes_nothing(run):
     res = run.play("activate.yml")
-    assert res.returncode != 0
-    counts = recap(res.stdout)
-    assert set(counts) == {h.name for h in run.lab.hosts}
-    assert all(c["failed"] == 1 and c["changed"] == 0 for c in counts.values()), counts
-    assert res.stdout.count("fleet2fa_root_password is not set") >= len(run.lab.hosts)
-    assert "is undefined" not in res.stdout + res.stderr
+    assert_refused_for_the_password(run, res)
     assert all("last_proven_login" not in run.escrow.entry(h.name) for h in run.lab.hosts)
 
 
@@ -108,3 +113,11 @@ def test_activate_with_the_password_proves_every_host_without_waiting_for_a_time
     assert set(waits) == {"false"}
     for host in run.lab.group("truenas"):
         assert run.escrow.entry(host.name)["last_otp_step"] > 0
+
+
+def test_disable_without_a_root_password_refuses_before_any_change(run):
+    # disable proves that the password alone gets in: with no password it must not turn the OTP off
+    # first and fail after, leaving hosts it cannot prove.
+    res = run.play("disable.yml")
+    assert_refused_for_the_password(run, res)
+    assert "Nothing was changed" in res.stdout
