@@ -30,6 +30,9 @@ class ActionModule(EscrowAction):
 
     def run_escrow(self, args, host, task_vars):
         user = check_name(args["user"], "user")
+        if args["min_devices"] < 1:
+            # 0 would let activation go ahead with no device that holds the secret: a lockout
+            raise EscrowError("min_devices must be at least 1, got %d" % args["min_devices"])
         store = self.store
         entry = store.get(host, user)
         if entry is None:

@@ -27,6 +27,8 @@ class ActionModule(EscrowAction):
         store = self.store
         current = store.get(host, user)
         account = args["label"] or "%s@%s" % (user, host)
+        # before anything is written: an entry whose label no URI can carry would fail every later QR
+        totp.check_uri_label(account, args["issuer"], account_option="label")
         wanted = current is None or args["regenerate"] == "always"
         new_key = None
         entry = current

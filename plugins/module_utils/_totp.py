@@ -35,8 +35,20 @@ DEFAULT_PERIOD = 30
 MIN_SECRET_BITS = 128
 MAX_WINDOW = 10
 
-_BASE32_RE = re.compile(r"^[A-Z2-7]+$")
-_HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
+def check_uri_label(account, issuer=None, account_option="account", issuer_option="issuer"):
+    """Refuse an account name or issuer that an otpauth URI cannot carry (its label is issuer:account)."""
+    if not account or not isinstance(account, str):
+        raise TotpError("%s, the account name of an otpauth URI, must be a non-empty string" % account_option)
+    for option, value in ((account_option, account), (issuer_option, issuer)):
+        if value is not None and not isinstance(value, str):
+            raise TotpError("%s must be a string, got %s" % (option, type(value).__name__))
+        if value and (":" in value or any(ord(c) < 32 for c in value)):
+            raise TotpError("%s must not contain ':' or control characters: the otpauth URI's label is "
+                            "issuer:account" % option)
+
+
+_BASE32_RE = re.compile(r"^[A-Z2-7]+\Z")  # \Z: $ would let a trailing newline through
+_HEX_RE = re.compile(r"^[0-9a-fA-F]+\Z")
 # Characters people put into secrets they copy from a screen: spaces every four, dashes.
 _SEPARATORS_RE = re.compile(r"[\s-]+")
 
@@ -201,10 +213,7 @@ class TotpKey:
 
     def uri(self, account, issuer=None):
         """The otpauth://totp URI that authenticator apps scan."""
-        if not account or not isinstance(account, str):
-            raise TotpError("the account name of an otpauth URI must be a non-empty string")
-        if ":" in account or (issuer and ":" in issuer):
-            raise TotpError("the account name and issuer of an otpauth URI must not contain ':'")
+        check_uri_label(account, issuer)
         uri = self._totp().provisioning_uri(name=account, issuer_name=issuer)
         # pyotp leaves digits and period out when they are the defaults; some apps then guess.
         # Stating them always makes the QR self-describing.

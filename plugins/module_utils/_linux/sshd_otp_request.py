@@ -23,7 +23,7 @@ AUTH_MODES = ("password_otp", "key_and_otp")
 DEFAULT_WINDOW = 3
 # Characters that would change a users.oath line or a ``Match User`` pattern.
 _BAD_NAME_RE = re.compile(r"[\s:,*?!\"'#\\]")
-_OPTION_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+_OPTION_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*\Z")  # \Z: no trailing newline
 _FORBIDDEN_OPTIONS = {"match", "include", "authenticationmethods"}
 
 

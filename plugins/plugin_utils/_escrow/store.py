@@ -46,7 +46,8 @@ FORMAT = "fleet2fa.nas/escrow/v1"
 DEFAULT_ISSUER = "fleet2fa"
 
 # Host and user names become file names and KV paths: one path component, no surprises.
-_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,252}$")
+# \Z, not $: $ also matches before a trailing newline ("nas1\n" would name a file "nas1\n.yml")
+_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,252}\Z")
 
 
 class EscrowError(Fleet2faError):

@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 
 import pytest
+import yaml
 from ansible.parsing.vault import VaultLib, VaultSecret
+
+BIN = os.path.dirname(sys.executable)
 
 
 def secret_task(ctl, escrow=None, **args):
@@ -68,7 +73,7 @@ def test_qr_dir_that_is_a_file_or_cannot_be_made(ctl):
     assert "%s exists and is not a directory; nothing was written" % ctl.qr_dir in out
     # root may write anywhere but in /proc
     out = ctl.run([qr_task(ctl, qr_dir="/proc/fleet2fa-qr")], expect_rc=2)
-    assert "cannot create /proc/fleet2fa-qr" in out or "/proc is not writable" in out
+    assert "cannot create qr_dir: /proc/fleet2fa-qr" in out and "nothing was written" in out
 
 
 def test_host_name_that_would_leave_the_folders(ctl):
@@ -119,3 +124,73 @@ def test_login_proof_timeout_is_the_proofs_and_the_escrow_keeps_its_own(ctl, bla
     out = ctl.run([{"name": "Record", "fleet2fa.nas.login_proof": {
         "escrow": dict(escrow, timeout=2), "timeout": 30, "record_only": True}}], expect_rc=2)
     assert "did not answer within 2 s (escrow.timeout)" in out
+
+
+def test_names_with_a_trailing_newline_are_refused(ctl):
+    # '$' would match before the newline and write 'root\n.png' or 'nas1\n.yml'
+    out = ctl.run([secret_task(ctl, user="root\n", qr_dir=ctl.qr_dir)], expect_rc=2)
+    assert "user name 'root\\n' cannot be used in the escrow" in out
+    assert not os.path.exists(ctl.escrow_dir) and not os.path.exists(ctl.qr_dir)
+
+
+@pytest.mark.parametrize("option, value", [("issuer", "ACME:ops"), ("label", "root:nas1"), ("label", "root\tnas1")])
+def test_a_label_no_otpauth_uri_can_carry_is_refused_before_the_escrow_is_written(ctl, option, value):
+    out = ctl.run([secret_task(ctl, qr_dir=ctl.qr_dir, **{option: value})], expect_rc=2)
+    assert "%s must not contain ':' or control characters" % option in out
+    assert not os.path.exists(ctl.escrow_dir) and not os.path.exists(ctl.qr_dir)
+
+
+@pytest.mark.parametrize("min_devices", [0, -1])
+def test_min_devices_below_one_is_refused_and_records_nothing(ctl, min_devices):
+    ctl.run([secret_task(ctl)])
+    before = ctl.snapshot()
+    task = {"name": "Enroll", "fleet2fa.nas.totp_enrollment": {
+        "escrow": {"dir": ctl.escrow_dir}, "devices": [{"name": "primary"}], "min_devices": min_devices,
+        "check_min_devices": True}}
+    out = ctl.run([task], expect_rc=2)
+    assert "min_devices must be at least 1, got %d" % min_devices in out
+    assert ctl.snapshot() == before
+
+
+def _play_shipped(ctl, playbook, *extra):
+    with open(ctl.inventory_path, "w") as f:  # nas1 in the linux group, as the fleet plays expect
+        yaml.safe_dump({"all": {"children": {"linux": {"hosts": {"nas1": {
+            "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}}}, f)
+    done = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", ctl.inventory_path, "fleet2fa.nas." + playbook,
+                           "--vault-password-file", ctl.vault_file, "-e", "fleet2fa_escrow_dir=" + ctl.escrow_dir,
+                           "-e", "fleet2fa_qr_dir=" + ctl.qr_dir, *extra],
+                          env=ctl.env, cwd=ctl.root, capture_output=True, text=True, timeout=300, check=False)
+    return done.returncode, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("playbook", ["rollout.yml", "activate.yml"])
+def test_a_canary_pattern_that_matches_no_host_stops_the_run_before_any_change(ctl, playbook):
+    rc, out = _play_shipped(ctl, playbook, "-e", "fleet2fa_canary=nas9")
+    assert rc != 0, out
+    assert "fleet2fa_canary 'nas9' matches no host of the inventory" in out
+    assert "TASK [fleet2fa.nas.rollout" not in out  # no host reached the role, canary or batch
+    assert not os.path.exists(ctl.escrow_dir) and not os.path.exists(ctl.qr_dir)
+
+
+def test_a_canary_pattern_that_matches_goes_on_to_the_role(ctl):
+    rc, out = _play_shipped(ctl, "activate.yml", "-e", "fleet2fa_canary=nas1")
+    assert "matches no host of the inventory" not in out
+    assert "TASK [fleet2fa.nas.rollout" in out, out  # (the role then refuses: no password, a local connection)
+    assert rc != 0
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("fleet2fa_serial=abc", "fleet2fa_serial must be a number of hosts, a percentage such as 20% or a list of them, got 'abc'"),
+    ("fleet2fa_serial=0", "fleet2fa_serial must be a number of hosts"),
+    ("fleet2fa_max_fail_percentage=150", "fleet2fa_max_fail_percentage must be a whole number from 0 to 100, got '150'"),
+    ("fleet2fa_otp_window=11", "value of fleet2fa_otp_window must be one of: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, got: 11"),
+    ("fleet2fa_truenas_window=-1", "value of fleet2fa_truenas_window must be one of"),
+    ("fleet2fa_min_devices=0", "fleet2fa_min_devices must be at least 1, got 0"),
+])
+def test_a_role_or_batch_setting_out_of_range_is_refused_before_any_change(ctl, setting, message):
+    rc, out = _play_shipped(ctl, "rollout.yml", "-e", setting)
+    assert rc != 0, out
+    assert message in out, out[-3000:]
+    assert "Traceback" not in out
+    assert "TASK [fleet2fa.nas.rollout : Provision" not in out
+    assert not os.path.exists(ctl.escrow_dir) and not os.path.exists(ctl.qr_dir)
