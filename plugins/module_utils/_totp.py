@@ -35,6 +35,7 @@ DEFAULT_PERIOD = 30
 MIN_SECRET_BITS = 128
 MAX_WINDOW = 10
 
+
 def check_uri_label(account, issuer=None, account_option="account", issuer_option="issuer"):
     """Refuse an account name or issuer that an otpauth URI cannot carry (its label is issuer:account)."""
     if not account or not isinstance(account, str):
