@@ -15,19 +15,19 @@ import glob
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.parse
 
-import paramiko
 import pyotp
 import yaml
 from ansible.parsing.vault import VaultLib, VaultSecret
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+sys.path.insert(0, os.path.join(TOP, "tests", "lab"))
+import login_check  # noqa: E402  pylint: disable=wrong-import-position
 CGROUP_ROOTS = ("/sys/fs/cgroup/systemd/fleet2fa", "/sys/fs/cgroup/unified/fleet2fa")
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)"
                    r"\s+rescued=(\d+)", re.M)
@@ -103,36 +103,13 @@ def wait_for_a_fresh_step(since, period=30):
         time.sleep(target - time.time())
 
 
-def login(address, user, password, code=None, method="keyboard-interactive", timeout=20, prompts_seen=None):
-    """True when sshd lets ``user`` in: keyboard-interactive answering password and code prompts,
-    or the "password" method with the password alone. ``prompts_seen`` (a list) gets "otp" or
-    "password" for each keyboard-interactive prompt sshd sent."""
-    prompts_seen = [] if prompts_seen is None else prompts_seen
-    for attempt in range(3):
-        try:
-            sock = socket.create_connection((address, 22), timeout=timeout)
-            break
-        except OSError:
-            if attempt == 2:
-                raise
-            time.sleep(1)
-    transport = paramiko.Transport(sock)
-    try:
-        transport.start_client(timeout=timeout)
-        transport.auth_timeout = timeout
-        if method == "password":
-            transport.auth_password(user, password)
-        else:
-            def answer(_title, _instructions, prompts):
-                kinds = ["otp" if ("one-time" in p.lower() or "oath" in p.lower()) else "password" for p, _echo in prompts]
-                prompts_seen.extend(kinds)
-                return [code if kind == "otp" else password for kind in kinds]
-            transport.auth_interactive(user, answer)
-        return transport.is_authenticated()
-    except (paramiko.AuthenticationException, paramiko.BadAuthenticationType):
-        return False
-    finally:
-        transport.close()
+def login(address, user, password, code=None, method="keyboard-interactive", prompts_seen=None):
+    """True when sshd lets ``user`` in (tests/lab/login_check.py's client, apart from the collection's
+    prover). ``prompts_seen`` (a list) gets "otp" or "password" for each keyboard-interactive prompt."""
+    result = login_check.login(address, user, password, code, method=method)
+    if prompts_seen is not None:
+        prompts_seen.extend(result.prompts)
+    return result.ok
 
 
 def on_every_host(hosts, func):
