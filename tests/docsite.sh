@@ -71,7 +71,11 @@ case ${1:-} in
       echo "docsite: docs/docsite does not match the guides in docs/: run make docsite and commit the result" >&2
       exit 1
     fi
-    antsibull-docs lint-collection-docs --plugin-docs .
+    # antsibull-docs lints a copy of the collection in a temporary folder. With the Makefile's
+    # PYTHONPATH it would find this checkout too and write each plugin page's "edit on GitHub" link
+    # relative to the copy's random folder name; a name that ends in "_" then reads as an RST
+    # reference and fails the page ("Unknown target name"), about one run in 37.
+    env -u PYTHONPATH antsibull-docs lint-collection-docs --plugin-docs .
     echo "docsite: $(find docs/docsite/rst -name '*.rst' | wc -l) pages match the guides; antsibull-docs lint-collection-docs --plugin-docs passed"
     ;;
   *) echo "usage: $0 write | check" >&2; exit 2 ;;
