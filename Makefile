@@ -84,7 +84,7 @@ docsite:
 	tests/docsite.sh write
 
 integration: collection
-	python -m pytest -q -p no:cacheprovider -n $(INTEGRATION_WORKERS) --dist loadfile tests/integration
+	python -m pytest -q -p no:cacheprovider -n $(INTEGRATION_WORKERS) --dist loadfile --durations=25 tests/integration
 
 molecule: collection
 	tests/molecule.sh

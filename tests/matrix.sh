@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test` over the ansible-core lines (FLEET2FA_MATRIX, see the Makefile):
 #   1. the newest line's unit, sanity, lint, changelog and build, one after the other;
-#   2. the lab suite (integration, then molecule) on the newest line, while the older lines run
+#   2. the lab suite (integration, and molecule beside it) on the newest line, while the older lines run
 #      their unit, sanity, lint, changelog and build in a copy of the checkout, one line after the
 #      other: the lab suite's workers mostly sleep (TOTP steps, PAM's failure delay, sshd restarts),
 #      so the older lines get the CPU they leave. The lab suite holds the older lines' whole
@@ -51,7 +51,7 @@ checks() {
 }
 
 table() {
-  echo "== make test, part by part (wall clock; the older lines ran beside the lab suite)"
+  echo "== make test, part by part (wall clock; molecule and the older lines ran beside integration)"
   awk -F'\t' '{printf "   %-12s %-40s %5d s  %s\n", $1, $2, $3, $4}' "$times"
   echo "== make test: $1 in $((SECONDS / 60)) min $((SECONDS % 60)) s"
 }
@@ -69,7 +69,7 @@ on_exit() {
 }
 
 run_test() {
-  local rc=0 line
+  local rc=0 line mol
   : "${VENV:?}" "${MATRIX_VENVS:?}"
   rm -rf "$out" && mkdir -p "$out" && : >"$times"
   for p in unit sanity lint changelog build; do
@@ -92,8 +92,16 @@ run_test() {
   export FLEET2FA_LAB_PREFIX=$prefix
   if [[ -n ${CI:-} ]]; then "$top/tests/lab/fleet" down --all; fi
   trap 'on_exit' EXIT
+  # Molecule's scenarios run beside the integration files, on labs of their own: both mostly wait
+  # (sshd restarts, TOTP steps, PAM's failure delay), so one after the other left the CPU idle.
+  # Molecule's log is printed whole once it ends, so the two never interleave.
+  part molecule "$VENV" make --no-print-directory molecule >"$out/molecule.log" 2>&1 &
+  mol=$!
+  bg="$bg $mol"
   part integration "$VENV" make --no-print-directory integration || rc=1
-  part molecule "$VENV" make --no-print-directory molecule || rc=1
+  wait "$mol" || rc=1
+  bg=${bg% "$mol"}
+  cat "$out/molecule.log"
   if [[ -n $bg ]]; then
     echo "== waiting for the older lines' checks"
     wait "$bg" || true
