@@ -36,7 +36,9 @@ def linux_preflight(params, run):
         rc, _out, err = run([sshd, "-t"])
         result["sshd_ok"] = rc == 0
         if rc != 0:
-            problems.append("sshd -t rejects the current configuration: %s" % (err.strip().splitlines() or ["?"])[-1])
+            # sshd names the bad line first and ends with "terminating, N bad configuration options": keep both.
+            lines = [line.strip() for line in err.strip().splitlines() if line.strip()] or ["?"]
+            problems.append("sshd -t rejects the current configuration: %s" % "; ".join(lines[-3:]))
     pam_file = params["pam_file"]
     try:
         problems.extend(pam_problems(pam_file, read_text(pam_file)))

@@ -9,11 +9,14 @@ The tests' Python API (tests run as root, like the lab)::
     faults.kill_sshd(lab, "lin02")         # SIGKILL, and systemd does not start it again
     faults.start_sshd(lab, "lin02")
     faults.swap_host_keys(lab, "lin02")    # new Ed25519 and ECDSA host keys, sshd reloaded
+    faults.lose_network_after(lab, "tn2510-1", "auth.twofactor.update")  # lost mid-call (simulator)
 
 Each is what `tests/lab/fleet cut|restore|kill-sshd|start-sshd|swap-host-keys --lab LAB HOST` runs.
 """
 
 import os
+import threading
+import time
 
 from . import procs
 from .common import FleetError, run
@@ -57,6 +60,31 @@ def cut_network(lab, host):
 
 def restore_network(lab, host):
     run(["ip", "link", "set", _veth(lab, host), "up"])
+
+
+def lose_network_after(lab, box, method, timeout=600):
+    """A TrueNAS simulator box loses its network right after it next runs ``method`` (a middleware
+    method name such as ``auth.twofactor.update``), before the answer leaves: the call took effect
+    and the client never hears so. The box removes the request file when it ran the method and
+    holds its answer until the cable is cut; a thread here watches for that and cuts it. Returns
+    the thread (it ends once it cut, or after ``timeout`` seconds). restore_network brings the box
+    back."""
+    host_of(lab, box)
+    request = "/run/truenas-sim/lose-network-after"
+    host_exec(lab, box, "mkdir -p %s && printf '%%s\\n' '%s' > %s" % (os.path.dirname(request), method.replace("'", ""), request))
+    seen = "/proc/%d/root%s" % (procs.init_pid(lab, box), request)
+
+    def watch():
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not os.path.exists(seen):
+                cut_network(lab, box)
+                return
+            time.sleep(0.01)
+
+    thread = threading.Thread(target=watch, name="lose-%s-after-%s" % (box, method), daemon=True)
+    thread.start()
+    return thread
 
 
 def network_is_cut(lab, host):

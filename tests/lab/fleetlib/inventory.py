@@ -16,7 +16,10 @@ def _q(value):
 
 def write(state):
     sdir = state["dir"]
-    ssh_args = "-o ControlMaster=auto -o ControlPersist=60s -o ControlPath=%s/%%C" % state["control_dir"]
+    # ServerAlive: a master whose host is cut off (no reset, as with a pulled cable) gives up after
+    # about 15 s; without it the master, and every task multiplexed over it, would wait for hours.
+    ssh_args = ("-o ControlMaster=auto -o ControlPersist=60s -o ControlPath=%s/%%C"
+                " -o ServerAliveInterval=5 -o ServerAliveCountMax=3" % state["control_dir"])
     lines = [
         "# fleet2fa lab %s: written by `tests/lab/fleet up`, removed by `tests/lab/fleet down`." % state["name"],
         "all:",

@@ -8,10 +8,12 @@ The order of the checks is the middleware's (stable/goldeye mw:api/base/server/w
 (unless the method needs no authentication) and authorized, then the arguments are validated,
 then the method runs.
 """
+import fcntl
 import inspect
 import os
 import random
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -23,6 +25,9 @@ from .errors import CallError, MethodNotFound, NotAuthenticated, NotAuthorized, 
 from .jobs import JobStore
 from .registry import METHODS
 from .state import State
+
+# A method name a fault test wrote here: the box loses its network right after running it.
+LOSE_NETWORK_AFTER = '/run/truenas-sim/lose-network-after'
 
 
 def _default_runner(cmd):
@@ -126,6 +131,39 @@ class Middleware:
     def call(self, sess, name, params=None, message_id=None, check_auth=True):
         """Run ``name`` for ``sess``; the result as the wire sends it (a job id for a job unless
         the session asked for new-style jobs, stable/goldeye mw:api/base/server/method.py:59-63)."""
+        result = self._run(sess, name, params, message_id, check_auth)
+        self.lose_network_if_asked(name)
+        return result
+
+    def lose_network_if_asked(self, name):
+        """Lab only (the middleware has no such thing): when LOSE_NETWORK_AFTER names this method,
+        the box is cut off right after the method ran, before its answer leaves: the call took
+        effect and the client never hears so, a box lost in the middle of a call. The box has no
+        right to take its own link down, so it removes the file (the signal to the fault test
+        watching it, tests/lab/fleetlib/faults.py lose_network_after, which cuts the cable from
+        outside) and holds the answer until its link has no carrier (10 s at most)."""
+        path = self.path(LOSE_NETWORK_AFTER)
+        try:
+            with open(path) as f:
+                wanted = f.read().split()
+        except FileNotFoundError:
+            return
+        if name not in wanted:
+            return
+        os.unlink(path)
+        deadline = time.monotonic() + 10
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            while time.monotonic() < deadline:
+                # SIOCGIFFLAGS: IFF_RUNNING (0x40) goes when the link loses its carrier.
+                try:
+                    flags = struct.unpack_from('H', fcntl.ioctl(probe.fileno(), 0x8913, struct.pack('256s', b'host0')), 16)[0]
+                except OSError:
+                    return
+                if not flags & 0x40:
+                    return
+                time.sleep(0.01)
+
+    def _run(self, sess, name, params, message_id, check_auth):
         params = [] if params is None else params
         m = self.lookup(name)
         if check_auth:
