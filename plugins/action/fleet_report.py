@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils import _findings as findings
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils import _report as report
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils import _report_html as report_html
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import EscrowAction
@@ -42,6 +43,10 @@ class ActionModule(EscrowAction):
         query={"type": "str"},
         title={"type": "str", "default": "fleet2fa report"},
         template={"type": "path"},
+        fail_on={"type": "str", "choices": list(findings.SEVERITIES)},
+        max_window={"type": "int"},
+        max_secret_age_days={"type": "int"},
+        accepted_key_users={"type": "list", "elements": "str", "default": [], "no_log": False},
     )
 
     def run_escrow(self, args, host, task_vars):
@@ -59,7 +64,8 @@ class ActionModule(EscrowAction):
                                       host=name)
             if failure:
                 failures[name] = failure
-        document, guard = report.build(args["hosts"], states, self.store, failures)
+        policy = {key: args[key] for key in ("max_window", "max_secret_age_days", "accepted_key_users")}
+        document, guard = report.build(args["hosts"], states, self.store, failures, policy=policy)
         report.handed_secrets(guard, hostvars, args["hosts"])
         shown = report.narrow(document, args["query"])
         basedir = self._loader.get_basedir()
@@ -72,6 +78,11 @@ class ActionModule(EscrowAction):
         }
         folder = os.path.join(basedir, os.path.expanduser(args["report_dir"]))
         written = write_files(folder, files, check_mode=self._task.check_mode, option="report_dir")
-        return dict(changed=bool(written), json=os.path.join(folder, "report.json"),
-                    html=os.path.join(folder, "report.html"), written=written, summary=document["summary"],
-                    report=shown)
+        result = dict(changed=bool(written), json=os.path.join(folder, "report.json"),
+                      html=os.path.join(folder, "report.html"), written=written, summary=document["summary"],
+                      findings=document["findings"], report=shown)
+        # After the files are written: a nightly CI check reads them whether the gate holds or not.
+        gated = findings.at_or_above(document["findings"], args["fail_on"])
+        if gated:
+            result.update(failed=True, msg=guard.check(findings.gate_message(gated, args["fail_on"]), "failure message"))
+        return result

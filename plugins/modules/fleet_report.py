@@ -13,6 +13,10 @@ description:
   - Joins what each host said (the registered result of M(fleet2fa.nas.otp_state_info), read from the
     host variable O(state_var)) with the escrow's metadata, and writes C(<report_dir>/report.json)
     and C(<report_dir>/report.html).
+  - A list of findings, each way around the code the report can see (a PAM line that makes the code optional,
+    an authorized key of a person, a TrueNAS API key, a wide window, a secret missing from the escrow and more),
+    with a stable C(id), the C(host), the C(user) (or V(null)), a C(severity) (V(low), V(medium), V(high)), a
+    C(title), the C(fix) and a C(detail); high first, then by host. docs/report.md lists every id.
   - One record a host (status V(ok), V(failed), V(unreachable) or V(not_checked), 2FA and SSH OTP on or
     off) and one row a user (2FA and SSH OTP on the host, escrowed or not, fingerprint and whether it
     matches the host's, created, rotated, age in days, verified devices and their names, last proven
@@ -62,6 +66,28 @@ options:
         lines list the context and the filters (C(word), C(when), C(cell), C(label)).
       - Rendered with autoescape on. The output is checked against every secret like the built-in page's.
     type: path
+  fail_on:
+    description:
+      - Fail the task when a finding of this severity or worse is in the report, after both files are written
+        (nightly drift checks in CI). The message names each finding's id, host and user.
+      - Unset, findings never fail the task.
+    type: str
+    choices: [low, medium, high]
+  max_window:
+    description:
+      - The widest code window (time steps either side) that is no finding (C(window-wide)); by default 3, the
+        collection's Linux default. Set 1 for the bar of NIST SP 800-63B.
+    type: int
+  max_secret_age_days:
+    description: Secrets older than this many days are a finding (C(secret-old)); by default 365.
+    type: int
+  accepted_key_users:
+    description:
+      - Users whose authorized keys log in without the code by design (C(authorized-key-human) is not reported
+        for them). The automation account (the one Ansible runs the modules as) is always accepted.
+    type: list
+    elements: str
+    default: []
 extends_documentation_fragment:
   - fleet2fa.nas.escrow
   - fleet2fa.nas.attributes
@@ -114,6 +140,13 @@ summary:
   returned: always
   type: dict
   sample: {hosts: 4, by_status: {ok: 3, unreachable: 1, failed: 0, not_checked: 0}, ssh_otp_on: 3}
+findings:
+  description: The findings (not narrowed by O(query)); no secret, code or password.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{id: pam-oath-sufficient, host: lin02, user: null, severity: high, detail: sufficient,
+            title: "pam_oath is 'sufficient': a failed code does not stop the login", fix: "make it 'auth required ...'"}]
 report:
   description: What report.json holds; metadata only.
   returned: always

@@ -184,6 +184,18 @@ ssh:
   description: SSH password settings (TrueNAS).
   returned: when platform is truenas
   type: dict
+posture:
+  description:
+    - What the report's findings are made from (P(fleet2fa.nas.fleet_report#module)), metadata only.
+    - Linux, the sshd PAM stack's auth lines (includes expanded), the pam_oath window, the users file's mode and
+      owner, the automation account, and per user of the users file what C(sshd -T -C user=...) says about
+      authentication, what each Match block that sets an authentication keyword changes, whether the password is
+      empty (yes or no, never the hash) and the authorized keys (type and SHA256 fingerprint).
+    - TrueNAS, the API keys (id, name and owner, never the key), the named admins and whether plain HTTP is
+      redirected to HTTPS (V(null) where the box does not say).
+    - Both, C(host_time), the host's clock (seconds since the epoch).
+  returned: always
+  type: dict
 truenas_version:
   description: The box's C(system.version).
   returned: when platform is truenas

@@ -36,6 +36,7 @@ except ImportError:  # pragma: no cover - an ansible-core outside the supported 
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._common import PASSWORD_VARS, is_password_var, parse_timestamp, plain
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils import _findings as findings_rules
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowError, check_name
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._query import search
 
@@ -241,9 +242,10 @@ def count(items):
     return sum(1 for _item in items)
 
 
-def summarize(hosts):
+def summarize(hosts, findings=()):
     users = [u for h in hosts for u in h["users"]]
     return {
+        "findings": {s: count(f for f in findings if f["severity"] == s) for s in findings_rules.SEVERITIES},
         "hosts": len(hosts),
         "by_status": {s: count(h for h in hosts if h["status"] == s) for s in STATUSES},
         "two_factor_on": count(h for h in hosts if h["two_factor"]),
@@ -255,18 +257,27 @@ def summarize(hosts):
     }
 
 
-def build(hosts, states, store, failures=None, now=None):
-    """(report document, SecretGuard). ``states``: {host: registered otp_state_info result}."""
+def build(hosts, states, store, failures=None, now=None, policy=None):
+    """(report document, SecretGuard). ``states``: {host: registered otp_state_info result}.
+
+    ``findings`` lists the ways around the code (plugin_utils/_findings.py), high first, then by host;
+    ``policy`` is its settings (``_findings.DEFAULT_POLICY`` where a key is missing).
+    """
     now = now or datetime.datetime.now(datetime.timezone.utc)
     today = now.date()
     guard = SecretGuard()
     failures = failures or {}
-    records = []
+    policy = findings_rules.policy_of(policy)
+    records, found = [], []
     for host in sorted(set(hosts)):
         escrow_rows, escrow_error = _escrow_rows(store, host, guard, today)
-        records.append(host_record(host, plain(states.get(host)) if states.get(host) is not None else None,
-                                   escrow_rows, escrow_error, failures.get(host), today))
-    document = {"format": FORMAT, "date": today.isoformat(), "summary": summarize(records), "hosts": records}
+        state = plain(states.get(host)) if states.get(host) is not None else None
+        record = host_record(host, state, escrow_rows, escrow_error, failures.get(host), today)
+        records.append(record)
+        found.extend(findings_rules.host_findings(record, state, store, policy, now))
+    found = findings_rules.ordered(found)
+    document = {"format": FORMAT, "date": today.isoformat(), "summary": summarize(records, found),
+                "findings": found, "hosts": records}
     return document, guard
 
 
@@ -274,8 +285,8 @@ def narrow(document, expression):
     """The document with ``result`` = the expression over it (the full document stays out)."""
     if not expression:
         return document
-    return {"format": FORMAT, "date": document["date"], "query": expression,
-            "summary": document["summary"], "result": search(expression, document)}
+    return {"format": FORMAT, "date": document["date"], "query": expression, "summary": document["summary"],
+            "findings": document["findings"], "result": search(expression, document)}
 
 
 def to_json(document, guard):

@@ -28,6 +28,7 @@ WORDS = {
     "status": {"ok": "OK", "failed": "failed", "unreachable": "unreachable", "not_checked": "not checked"},
     "platform": {"linux": "Linux", "truenas": "TrueNAS"},
     "source": {"controller": "controller", "host": "host", "engine": "TOTP engine"},
+    "severity": {"high": "high", "medium": "medium", "low": "low"},
 }
 LABELS = {
     "host": "host", "status": "status", "error": "error", "platform": "platform",
@@ -42,8 +43,9 @@ LABELS = {
     "two_factor_on": "hosts with 2FA", "ssh_otp_on": "hosts with SSH OTP", "users_escrowed": "users escrowed",
     "users_with_two_verified_devices": "users with 2+ verified devices",
     "fingerprint_mismatches": "host/escrow fingerprint mismatches", "not_checked": "not checked",
-    "ok": "OK", "failed": "failed", "unreachable": "unreachable",
+    "ok": "OK", "failed": "failed", "unreachable": "unreachable", "findings": "findings",
 }
+FINDING_COLUMNS = ("severity", "host", "user", "finding", "fix", "id")
 TIMESTAMP_FIELDS = ("created", "rotated", "last_proven_login", "last_code_used")
 USER_COLUMNS = ("user", "two_factor", "ssh_otp", "escrowed", "fingerprint", "fingerprint_match", "source",
                 "created", "rotated", "age_days", "verified_devices", "device_names", "last_proven_login",
@@ -104,7 +106,7 @@ def cell(value, field=None):
             return Markup('<span class="none">none</span>')
         return Markup(", ").join(cell(v, field) for v in value)
     css = "yes" if value is True else "no" if value is False else "none" if value is None else None
-    if field == "status" and isinstance(value, str):
+    if field in ("status", "severity") and isinstance(value, str):
         css = value
     text = word(value, field)
     return Markup('<span class="%s">%s</span>') % (css, text) if css else escape(text)
@@ -190,5 +192,7 @@ def render(document, title="fleet2fa report", template=None):
         "result": document.get("result"),
         "user_columns": USER_COLUMNS,
         "overview_columns": OVERVIEW_COLUMNS,
+        "findings": document.get("findings") or [],
+        "finding_columns": FINDING_COLUMNS,
     }
     return pages.render(path, context, dict(word=word, when=when, cell=cell, label=label))

@@ -16,7 +16,7 @@ import json
 import os
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
-from ansible_collections.fleet2fa.nas.plugins.module_utils._linux import pam_stack, sshd_config
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux import layout, pam_stack, sshd_config
 from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.files import read_text
 from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.oath_users import OathUsersFile
 
@@ -140,12 +140,34 @@ def plan_pam(req):
     stack = pam_stack.SshdPamStack(text)
     try:
         if req.state == "present":
-            stack.ensure(pam_stack.oath_line(req.usersfile, req.window, req.digits, req.pam_module), req.pam_module)
+            rate_limit = rate_limit_of(req)
+            control = "requisite" if rate_limit else "required"
+            stack.ensure(pam_stack.oath_line(req.usersfile, req.window, req.digits, req.pam_module, control),
+                         req.pam_module)
+            if rate_limit:
+                stack.ensure_rate_limit(rate_limit, req.pam_module)
+            else:
+                stack.remove_rate_limit()
         else:
             stack.remove(req.pam_module)
     except pam_stack.PamStackError as exc:
         raise HostError("%s: %s" % (req.pam_file, exc)) from None
     return FileChange(req.pam_file, ChangeKind.PAM, text, stack.text())
+
+
+def rate_limit_of(req):
+    """The pam_faillock lines around the code step (pam_stack.py), or None when the request turns it off.
+
+    The request's ``rate_limit`` ({deny, unlock_time}, or False) is read where it has one; without it
+    the defaults hold. A host without pam_faillock keeps no counter (the report's rate-limit-missing
+    finding says so).
+    """
+    wanted = getattr(req, "rate_limit", None)
+    if wanted is False or not layout.find_pam_module(pam_stack.FAILLOCK_MODULE):
+        return None
+    wanted = wanted or {}
+    return pam_stack.faillock_lines(wanted.get("deny") or pam_stack.DEFAULT_DENY,
+                                    wanted.get("unlock_time") or pam_stack.DEFAULT_UNLOCK_TIME)
 
 
 def plan_sshd(req, version):

@@ -7,7 +7,8 @@ PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not
 The users file, the sshd PAM stack and our sshd drop-in are read with the same classes that sshd_otp
 writes them with, and ``sshd -T -C user=...`` says what sshd will really ask each user for. Where sshd
 and its unit are comes from layout.py, for the report and for the disable role. Users file lines
-become fingerprints: no secret enters a result.
+become fingerprints: no secret enters a result. ``posture`` holds the facts of the report's findings
+(posture.py), read in the same call.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils._linux import layout, pam_stack, sshd_config
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux import layout, pam_stack, posture, sshd_config
 from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.files import read_text
 from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.oath_users import OathUsersFile
 from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.sshd_otp_host import STATE_FILE
@@ -29,7 +30,7 @@ def _pam_usersfile(line, default):
     return default
 
 
-def _user_row(entry, managed_users, oath_lines, run, sshd):
+def _user_row(entry, managed_users, oath_lines, run, sshd, effective_of):
     row = {
         "user": entry.user,
         "type": entry.token_type,
@@ -38,6 +39,7 @@ def _user_row(entry, managed_users, oath_lines, run, sshd):
         "managed": entry.user in managed_users,
     }
     effective, error = sshd_config.effective_settings(run, sshd, entry.user) if sshd else (None, "no sshd binary")
+    effective_of[entry.user] = effective
     if effective is None:
         row["sshd_error"] = (error.splitlines() or ["sshd -T failed"])[-1]
         row["ssh_otp"] = False
@@ -64,7 +66,8 @@ def linux_state(params, run):
         paths["dropin"]) is not None
     state = json.loads(read_text(os.path.join(paths["backup_dir"], STATE_FILE)) or "{}")
     sshd = layout.find_sshd()
-    users = [_user_row(entry, state.get("users", []), oath_lines, run, sshd) for entry in oath.entries()]
+    effective = {}
+    users = [_user_row(entry, state.get("users", []), oath_lines, run, sshd, effective) for entry in oath.entries()]
     return {
         "platform": "linux",
         "two_factor": bool(oath_lines) and bool(users),
@@ -80,4 +83,5 @@ def linux_state(params, run):
             "dropin_included": included,
         },
         "users": users,
+        "posture": posture.linux_posture(paths, usersfile, pam_text, [u["user"] for u in users], effective, run, sshd),
     }

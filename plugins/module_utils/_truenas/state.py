@@ -11,8 +11,46 @@ over SSH with a password. The global secret of CORE and 22.12 stays inside
 
 from __future__ import annotations
 
+import time
+
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.errors import MiddlewareError
 from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.ssh_service import password_login_allowed
 from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.twofactor import public_twofactor_config
+
+
+def _is_admin(row):
+    """A named account with full admin rights: the FULL_ADMIN role (24.04+) or sudo ALL (earlier)."""
+    if row.get("username") == "root" or row.get("locked"):
+        return False
+    if "FULL_ADMIN" in (row.get("roles") or []):
+        return True
+    return "ALL" in (row.get("sudo_commands") or []) or "ALL" in (row.get("sudo_commands_nopasswd") or [])
+
+
+def _optional(client, method):
+    """A method's answer, or None where the version (or the simulator) does not have it."""
+    try:
+        return client.call(method)
+    except MiddlewareError:
+        return None
+
+
+def posture(client, rows):
+    """The facts of the report's findings: API keys per owner (never a key), named admins, the HTTP redirect."""
+    keys = []
+    for key in _optional(client, "api_key.query") or []:
+        if key.get("revoked"):
+            continue
+        # Up to 24.10 a key is global (any holder is a full admin); from 25.04 it belongs to a user.
+        keys.append({"id": key.get("id"), "name": key.get("name"), "owner": key.get("username")})
+    general = _optional(client, "system.general.config")
+    return {
+        "host_time": time.time(),
+        "api_keys": keys,
+        "admins": sorted(r["username"] for r in rows if _is_admin(r)),
+        # ui_httpsredirect (system.general.config): null where it could not be read.
+        "https_redirect": bool(general.get("ui_httpsredirect")) if isinstance(general, dict) else None,
+    }
 
 
 def truenas_state(client):
@@ -22,7 +60,8 @@ def truenas_state(client):
     ssh_config = client.call("ssh.config")
     wanted = ["root"] + (["admin"] if caps.ssh_adminlogin else [])
     found = {}
-    for row in client.call("user.query"):
+    rows = client.call("user.query")
+    for row in rows:
         name = row.get("username")
         if name in wanted or row.get("twofactor_auth_configured") or row.get("ssh_password_enabled"):
             found[name] = row
@@ -47,4 +86,5 @@ def truenas_state(client):
         "ssh": {"password_auth": bool(ssh_config.get("passwordauth")),
                 "password_login_users": [u["user"] for u in users if u["ssh_password_login"]]},
         "users": users,
+        "posture": posture(client, rows),
     }
