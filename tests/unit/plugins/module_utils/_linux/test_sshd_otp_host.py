@@ -90,7 +90,8 @@ def test_present_then_absent_gives_every_file_back_byte_for_byte(tree):
     host.discard(handle)
     assert (tree / "users.oath").read_text() == "HOTP/T30/6\troot\t-\t%s\n" % SECRET_HEX
     assert oct((tree / "users.oath").stat().st_mode & 0o777) == "0o600"
-    assert "auth required pam_oath.so usersfile=%s window=3 digits=6\n" % (tree / "users.oath") in (tree / "pam.d" / "sshd").read_text()
+    # requisite: the rate limit's reset line follows it, and a failed code must stop there.
+    assert "auth requisite pam_oath.so usersfile=%s window=3 digits=6\n" % (tree / "users.oath") in (tree / "pam.d" / "sshd").read_text()
     assert (tree / "ssh" / "sshd_config").read_text().endswith("/*.conf\n" + MAIN)
     assert ["systemctl", "reload", "ssh.service"] in fake.calls
     host, _plan, handle = _run(tree, FakeHost(), state="absent")
