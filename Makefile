@@ -30,7 +30,7 @@ export ANSIBLE_NOCOLOR := 1
 export PYTHONDONTWRITEBYTECODE := 1
 # Integration test files run side by side, each on its own lab: most of their time is spent waiting
 # for sshd restarts, PAM's failure delay and login round trips, not on the CPU.
-INTEGRATION_WORKERS ?= 3
+INTEGRATION_WORKERS ?= 4
 # Tests import the collection as ansible_collections.fleet2fa.nas, through the link made by `collection`.
 export PYTHONPATH := $(COLLECTIONS)
 
@@ -69,9 +69,10 @@ unit: collection
 sanity:
 	VENV=$(VENV) tests/sanity.sh
 
+# The docsite check does not depend on ansible-core: the older lines' checks (tests/matrix.sh) skip it.
 lint: collection
 	ansible-lint --profile production
-	tests/docsite.sh check
+	$(if $(FLEET2FA_OLDER_LINE),@echo "docsite: checked on the newest line",tests/docsite.sh check)
 
 changelog:
 	antsibull-changelog lint
