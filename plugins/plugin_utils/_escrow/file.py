@@ -35,6 +35,7 @@ from ansible.parsing.vault import VaultLib, is_encrypted, match_encrypt_secret
 from ansible_collections.fleet2fa.nas.plugins.module_utils._escrow_spec import DEFAULT_DIR
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._common import plain
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import (
+    STAGED,
     Escrow,
     EscrowError,
     check_host_doc,
@@ -178,6 +179,23 @@ class VaultFileEscrow(Escrow):
                 return doc
             self._atomic_write(path, self._encode(new))
             return new
+
+    def _delete(self, host):
+        if not self._check_dir():
+            return
+        with self.lock(host):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.location(host))  # unlink never follows a link
+
+    def staging_options(self):
+        return {"dir": os.path.join(self.escrow_dir, STAGED)}
+
+    def staged(self):
+        return VaultFileEscrow(self.staging_options()["dir"], self.vault_secrets)
+
+    def check_writable(self, host):
+        super().check_writable(host)
+        self._encode(new_host_doc(host))  # the vault secret can encrypt, not only decrypt
 
     def _remove_stale_temp_files(self, host):
         # Only lock holders write temp files, so any left while we hold the lock belong to a dead writer.

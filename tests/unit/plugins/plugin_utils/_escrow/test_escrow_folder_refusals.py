@@ -17,6 +17,8 @@ from ansible.parsing.vault import VaultSecret
 from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import TotpKey
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.registry import open_escrow
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowEntry, EscrowError
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._files import FileWriteError
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._qr import QrFiles
 
 NOBODY = 65534
 VAULT_SECRETS = [("default", VaultSecret(b"correct horse battery staple"))]
@@ -140,3 +142,50 @@ def test_a_folder_only_too_open_for_reading_is_made_0700_on_write(tmp_path):
     os.chmod(path, 0o755)
     store.put_once("nas2", "root", entry())
     assert os.stat(path).st_mode & 0o777 == 0o700
+
+
+@pytest.mark.parametrize("under", ["ansible_collections/fleet2fa/nas/playbooks", "ansible_collections/acme/tools"])
+def test_an_escrow_dir_inside_an_installed_collection_is_refused_naming_the_variable(tmp_path, under):
+    path = str(tmp_path / under / "fleet2fa-escrow")
+    os.makedirs(os.path.dirname(path))
+    before = tree_state(str(tmp_path))
+    store = open_escrow({"dir": path}, vault_secrets=VAULT_SECRETS)
+    for attempt in attempts(store).values():
+        with pytest.raises(EscrowError, match=r"escrow\.dir: .* is inside the collection (fleet2fa\.nas|acme\.tools), and "
+                                              r"`ansible-galaxy collection install --force` deletes that tree .* "
+                                              r"set fleet2fa_escrow_dir \(a task's escrow\.dir\) to a folder of your own"):
+            attempt()
+    assert tree_state(str(tmp_path)) == before
+
+
+def test_a_relative_escrow_dir_beside_a_playbook_of_the_collection_is_refused(tmp_path):
+    """``ansible-playbook fleet2fa.nas.rollout``: playbook_dir is the collection's playbooks folder."""
+    playbooks = tmp_path / "ansible_collections" / "fleet2fa" / "nas" / "playbooks"
+    playbooks.mkdir(parents=True)
+    store = open_escrow({}, vault_secrets=VAULT_SECRETS, basedir=str(playbooks))
+    with pytest.raises(EscrowError, match=r"fleet2fa-escrow is inside the collection fleet2fa\.nas"):
+        store.put_once("nas1", "root", entry())
+    assert os.listdir(str(playbooks)) == []
+
+
+def test_an_escrow_dir_reached_through_a_link_into_a_collection_is_refused(tmp_path):
+    collection = tmp_path / "ansible_collections" / "fleet2fa" / "nas"
+    collection.mkdir(parents=True)
+    os.symlink(str(collection), str(tmp_path / "checkout"))
+    store = open_escrow({"dir": str(tmp_path / "checkout" / "escrow")}, vault_secrets=VAULT_SECRETS)
+    with pytest.raises(EscrowError, match=r"is inside the collection fleet2fa\.nas"):
+        store.put_once("nas1", "root", entry())
+    assert os.listdir(str(collection)) == []
+
+
+def test_an_escrow_dir_beside_a_collections_folder_is_accepted(tmp_path):
+    path = tmp_path / "ansible_collections" / "escrow"  # a namespace folder's sibling is no collection's tree
+    written_store(str(path))
+    assert os.path.isfile(str(path / "nas1.yml"))
+
+
+def test_a_qr_dir_inside_an_installed_collection_is_refused_before_a_file_is_written(tmp_path):
+    qr_dir = tmp_path / "ansible_collections" / "fleet2fa" / "nas" / "playbooks" / "fleet2fa-qr"
+    with pytest.raises(FileWriteError, match=r"qr_dir: .* is inside the collection fleet2fa\.nas, .* set fleet2fa_qr_dir"):
+        QrFiles(str(qr_dir)).write("nas1", "root", entry().uri())
+    assert not (tmp_path / "ansible_collections" / "fleet2fa" / "nas").exists()
