@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import EscrowAction
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow import rotation
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowEntry, check_name
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._qr import QrFiles, app_label
+
+ROTATION_STEPS = ("stage", "commit", "discard")
+ENTRY_FIELDS = ("fingerprint", "created", "rotated", "digits", "period", "issuer", "account")
 
 
 class ActionModule(EscrowAction):
@@ -19,16 +23,21 @@ class ActionModule(EscrowAction):
         label={"type": "str"},
         regenerate={"type": "str", "choices": ["never", "always"], "default": "never"},
         qr_dir={"type": "path"},
+        rotation={"type": "str", "choices": list(ROTATION_STEPS)},
     )
+    # The QR files of a rotation are written once it is committed (totp_qr), never of a staged secret.
+    ARGSPEC_RULES = {"mutually_exclusive": [["rotation", "qr_dir"]]}
 
     def run_escrow(self, args, host, task_vars):
         check_mode = self._task.check_mode
         user = check_name(args["user"], "user")
         store = self.store
-        current = store.get(host, user)
         account = args["label"] or "%s@%s" % (user, host)
         # before anything is written: an entry whose label no URI can carry would fail every later QR
         totp.check_uri_label(account, args["issuer"], account_option="label")
+        if args["rotation"]:
+            return self.rotation_step(args, host, user, account)
+        current = store.get(host, user)
         wanted = current is None or args["regenerate"] == "always"
         new_key = None
         entry = current
@@ -79,3 +88,22 @@ class ActionModule(EscrowAction):
                 "after": {"fingerprint": after.get("fingerprint") or "(a new key)"} if wanted or current else {},
             }
         return result
+
+    def rotation_step(self, args, host, user, account):
+        """One step of a rotation (plugin_utils/_escrow/rotation.py): stage, commit or discard."""
+        store, step, check_mode = self.store, args["rotation"], self._task.check_mode
+        staging = store.staging_options()  # a backend that cannot stage fails here, before any write
+        result = dict(backend=store.backend, location=store.location(host), user=user, rotation=step,
+                      staging=staging, qr_files=[])
+        if step == "stage":
+            result["location"] = store.staged().location(host)
+            if check_mode:
+                return dict(result, changed=True, fingerprint=None)
+            fresh = EscrowEntry.new(user, totp.TotpKey.generate(args["digits"], args["period"]),
+                                    issuer=args["issuer"], account=account)
+            entry = rotation.stage(store, host, user, fresh)
+            return dict(result, changed=True, **{k: entry.public()[k] for k in ENTRY_FIELDS})
+        users = rotation.staged_users(store, host)
+        if not check_mode:
+            users = rotation.commit(store, host) if step == "commit" else rotation.discard(store, host)
+        return dict(result, changed=bool(users), users=users)

@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Escrow the secret a TrueNAS box made for a user. Documentation: modules/truenas_user_2fa.py.
 
-1. Look the user up in the escrow (controller), so the module knows whether it must read the secret.
+1. Look the user up in the escrow (controller), so the module knows whether it must read the secret,
+   and make sure the escrow can take a new one before the box makes it.
 2. Run the module where the task runs, quietly, with a one-time pad for this call: the module
    returns the box's provisioning URI sealed with it, because the connection plugin prints a
    module's raw output at -vvvv (module_utils/_sealed.py).
@@ -37,6 +38,10 @@ class ActionModule(HostModuleAction):
             check_name(user, "user")
             store = self.open_store(args["escrow"])
             current = store.get(host, user)
+            if not self._task.check_mode and args.get("state", "present") == "present":
+                # The box makes a new secret and uses it at once: an escrow that could not take it (a refused
+                # folder, a wrong vault password, a lock held) must fail now, before the box is asked.
+                store.check_writable(host)
 
         pad = new_pad()
         raw = self.execute_quietly(self.module_args(secret_escrowed=current is not None, transfer_pad=pad), task_vars)

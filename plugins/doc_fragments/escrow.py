@@ -23,6 +23,9 @@ _DESCRIPTIONS = {
     "dir": [
         "Folder of the V(file) backend, created 0700; relative paths are relative to the playbook's folder.",
         "Defaults to C(fleet2fa-escrow) beside the playbook.",
+        "Refused, before anything is read or written: a symbolic link, a folder of another user, one that group or "
+        "others may write to, and one inside a collection's tree (C(ansible_collections/<namespace>/<name>)), which "
+        "C(ansible-galaxy collection install --force) deletes.",
     ],
     "url": "URL of OpenBao or Vault; defaults to the E(BAO_ADDR) or E(VAULT_ADDR) environment variable.",
     "auth_method": "How to log in to OpenBao or Vault.",

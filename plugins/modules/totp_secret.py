@@ -57,6 +57,21 @@ options:
       - With O(escrow.backend=totp_engine) this is the only moment a QR can be drawn, since the engine never
         gives the key back.
     type: path
+  rotation:
+    description:
+      - A step of a rotation that the escrow follows, so that it holds the secret the host accepts at every
+        moment (the P(fleet2fa.nas.rotate#role) role runs them; C(docs/escrow.md)).
+      - V(stage) makes a new secret for O(user) and writes it into the staged copy of the host's escrow
+        document (file escrow C(<dir>/.staged/<inventory_hostname>.yml), kv C(<path_prefix>/.staged/<host>)); the
+        host's own entry and its QR files are left as they are. An activation reads the staged copy with the
+        escrow options of RV(staging) on top of its own.
+      - V(commit) swaps every staged entry of the host into its escrow document and removes the staged copy;
+        nothing is staged on a re-run, which changes nothing. V(discard) removes the staged copy, leaving the
+        host's document byte for byte as it was.
+      - Not with O(qr_dir); the QR files of a rotation are written (M(fleet2fa.nas.totp_qr)) once it is committed.
+        The V(totp_engine) backend cannot stage.
+    type: str
+    choices: [stage, commit, discard]
 extends_documentation_fragment:
   - fleet2fa.nas.escrow
   - fleet2fa.nas.attributes
@@ -99,6 +114,13 @@ EXAMPLES = r"""
       role_id: "{{ fleet2fa_role_id }}"
       secret_id: "{{ fleet2fa_secret_id }}"
       path_prefix: nas/totp
+
+- name: Rotate root in steps, the escrow following the host (roles/rotate does this, with a proven login between)
+  fleet2fa.nas.totp_secret:
+    user: root
+    rotation: stage
+    escrow:
+      dir: /srv/fleet2fa/escrow
 
 - name: Import a key into the TOTP engine and draw its QR now (the only chance)
   fleet2fa.nas.totp_secret:
@@ -167,4 +189,20 @@ qr_files:
   type: list
   elements: str
   sample: [/srv/fleet2fa/qr/nas1/root.png]
+rotation:
+  description: The rotation step run (O(rotation)).
+  returned: when O(rotation) is set
+  type: str
+  sample: stage
+staging:
+  description: The escrow options that, on top of the task's, open the staged copies of a rotation (no secret).
+  returned: when O(rotation) is set
+  type: dict
+  sample: {dir: /srv/fleet2fa/escrow/.staged}
+users:
+  description: The users whose staged entries were swapped in (V(commit)) or dropped (V(discard)).
+  returned: when O(rotation) is V(commit) or V(discard)
+  type: list
+  elements: str
+  sample: [root]
 """

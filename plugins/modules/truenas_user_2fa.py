@@ -21,6 +21,9 @@ description:
     instead of changing them, since a change wipes every user's secret there.
   - The module part runs where the task runs (the box with O(transport=midclt)); the escrow part always
     runs on the controller.
+  - The box uses a secret it makes at once, so with O(state=present) the escrow is checked first (its folder,
+    the host's lock, a vault secret that decrypts and encrypts; for KV a read). An escrow that could not take
+    the new secret fails the task before the box is asked, and the box keeps the secret the escrow holds.
 author: fleet2fa.nas developers (@fleet2fa)
 options:
   user:

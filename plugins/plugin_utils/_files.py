@@ -7,7 +7,8 @@ PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not
 The folders hold secrets (QR codes, packs) or what the fleet looks like (reports), so a folder is
 refused, not fixed up, when it could send a file elsewhere or let someone else in: a symbolic link
 (``qr_dir`` pointing at a shared folder, ``qr_dir/<host>`` at ``/tmp``), a folder owned by another
-user, or one that group or others may write to. The error names the option (``option``) and the
+user, or one that group or others may write to, or one inside a collection's tree (which
+``ansible-galaxy collection install --force`` deletes). The error names the option (``option``) and the
 problem; nothing is written. A folder that is only too open for reading (0755) is made 0700. Files
 are read with O_NOFOLLOW and replaced by rename, so a symbolic link in a file's place is replaced,
 never followed.
@@ -47,11 +48,46 @@ def differs(path, data, mode=0o600):
         return not (same and (os.fstat(handle.fileno()).st_mode & 0o777) == mode)
 
 
+# The role variable that sets each folder option, for the messages.
+ROLE_VARIABLES = {"escrow.dir": "fleet2fa_escrow_dir", "qr_dir": "fleet2fa_qr_dir", "report_dir": "fleet2fa_report_dir"}
+
+
+def installed_collection(path):
+    """``namespace.name`` of the collection tree (``.../ansible_collections/<namespace>/<name>/...``) that holds
+    ``path``, as written or with its links resolved; None when it is outside every collection."""
+    for candidate in (os.path.abspath(path), os.path.realpath(path)):
+        parts = candidate.split(os.sep)
+        for index in range(len(parts) - 2):
+            if parts[index] == "ansible_collections" and parts[index + 1] and parts[index + 2]:
+                return "%s.%s" % (parts[index + 1], parts[index + 2])
+    return None
+
+
+def check_outside_collections(path, option=None):
+    """Refuse a folder inside a collection's tree: ``ansible-galaxy collection install --force`` deletes that tree.
+
+    The roles' folders default to ``{{ playbook_dir }}/fleet2fa-...``, which is inside the installed collection
+    when its playbooks are run by name (``ansible-playbook fleet2fa.nas.rollout``).
+    """
+    collection = installed_collection(path)
+    if collection is None:
+        return
+    variable = ROLE_VARIABLES.get(option)
+    setting = "%s (a task's %s)" % (variable, option) if variable else option or "the folder"
+    example = " (for example -e %s=~/fleet2fa/%s)" % (variable, option.split(".")[0].replace("_dir", "")) if variable else ""
+    raise FileWriteError(
+        "%s is inside the collection %s, and `ansible-galaxy collection install --force` deletes that tree with "
+        "everything in it: set %s to a folder of your own outside any ansible_collections tree%s and move what is "
+        "there; nothing was written" % (_named(option, path), collection, setting, example))
+
+
 def check_dir(path, option=None):
-    """Refuse ``path`` unless it is a real folder of the user running Ansible that no one else may write to.
+    """Refuse ``path`` unless it is a real folder of the user running Ansible that no one else may write to,
+    outside every collection's tree.
 
     Returns False when it is not there yet.
     """
+    check_outside_collections(path, option)
     try:
         st = os.lstat(path)
     except FileNotFoundError:

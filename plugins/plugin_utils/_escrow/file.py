@@ -9,6 +9,11 @@ PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not
 ``<dir>/.<host>.yml.lock`` (released by the kernel if the writer dies, so a killed fork never
 leaves a stale lock), reads, writes a temporary file in the same folder, fsyncs it and moves it into
 place with ``os.replace``: readers see the old file or the new one, never half of one.
+
+The folder is checked as the QR and report folders are (plugin_utils/_files.py ``check_dir``): a
+symbolic link, a folder of another user or one that group or others may write to is refused with an
+error naming ``escrow.dir``, before anything is read or written. Entry and lock files are opened with
+O_NOFOLLOW: a link in their place is refused, never followed.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ import errno
 import fcntl
 import glob
 import os
-import stat
 import time
 
 import yaml
@@ -31,15 +35,25 @@ from ansible.parsing.vault import VaultLib, is_encrypted, match_encrypt_secret
 from ansible_collections.fleet2fa.nas.plugins.module_utils._escrow_spec import DEFAULT_DIR
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._common import plain
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import (
+    STAGED,
     Escrow,
     EscrowError,
     check_host_doc,
     check_name,
     new_host_doc,
 )
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils._files import FileWriteError, atomic_write
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._files import FileWriteError, atomic_write, check_dir, ensure_dir
 
 LOCK_TIMEOUT = 60
+# The option a folder error names (the roles set it from fleet2fa_escrow_dir).
+OPTION = "escrow.dir"
+
+
+def _refusal(path, exc, what):
+    """The message for a file that could not be opened; a symbolic link is named as such."""
+    if exc.errno == errno.ELOOP:
+        return "%s %s is a symbolic link; it is not followed (remove it); nothing was changed" % (what, path)
+    return "cannot open %s %s: %s; nothing was changed" % (what, path, exc.strerror)
 
 
 class VaultFileEscrow(Escrow):
@@ -72,13 +86,16 @@ class VaultFileEscrow(Escrow):
     # -- reading ---------------------------------------------------------------------------------
     def _read(self, host):
         path = self.location(host)
+        if not self._check_dir():
+            return None
         try:
-            with open(path, "rb") as f:
-                data = f.read()
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise EscrowError("cannot read %s: %s" % (path, exc.strerror)) from None
+            raise EscrowError(_refusal(path, exc, "escrow entry")) from None
+        with os.fdopen(fd, "rb") as f:
+            data = f.read()
         return self._decode(data, host, path)
 
     def _decode(self, data, host, path):
@@ -111,22 +128,18 @@ class VaultFileEscrow(Escrow):
         return vault.encrypt(to_bytes(text), secret=secret, vault_id=vault_id)
 
     # -- writing ---------------------------------------------------------------------------------
-    def _ensure_dir(self):
-        path = self.escrow_dir
-        if os.path.lexists(path) and not os.path.isdir(path):
-            raise EscrowError("escrow.dir %s exists and is not a directory" % path)
+    def _check_dir(self):
+        """Refuse a symlinked, foreign-owned or group/world-writable folder (_files.check_dir); False when absent."""
         try:
-            os.makedirs(path, mode=0o700, exist_ok=True)
-        except OSError as exc:
-            raise EscrowError("cannot create escrow.dir %s: %s" % (path, exc.strerror)) from None
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-        if mode & 0o077:
-            try:
-                os.chmod(path, 0o700)
-            except OSError as exc:
-                raise EscrowError("escrow.dir %s is mode %o and cannot be made 0700: %s" % (path, mode, exc.strerror)) from None
-        if not os.access(path, os.W_OK | os.X_OK):
-            raise EscrowError("escrow.dir %s is not writable" % path)
+            return check_dir(self.escrow_dir, OPTION)
+        except FileWriteError as exc:
+            raise EscrowError(str(exc)) from None
+
+    def _ensure_dir(self):
+        try:
+            ensure_dir(self.escrow_dir, 0o700, OPTION)
+        except FileWriteError as exc:
+            raise EscrowError(str(exc)) from None
 
     @contextlib.contextmanager
     def lock(self, host):
@@ -134,7 +147,11 @@ class VaultFileEscrow(Escrow):
         check_name(host, "host")
         self._ensure_dir()
         lock_path = os.path.join(self.escrow_dir, ".%s.yml.lock" % host)
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            # O_NOFOLLOW: a link planted at the lock's name (dangling or not) is refused, never created through.
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise EscrowError("%s: %s" % (OPTION, _refusal(lock_path, exc, "lock file"))) from None
         try:
             deadline = time.monotonic() + LOCK_TIMEOUT
             while True:
@@ -162,6 +179,23 @@ class VaultFileEscrow(Escrow):
                 return doc
             self._atomic_write(path, self._encode(new))
             return new
+
+    def _delete(self, host):
+        if not self._check_dir():
+            return
+        with self.lock(host):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.location(host))  # unlink never follows a link
+
+    def staging_options(self):
+        return {"dir": os.path.join(self.escrow_dir, STAGED)}
+
+    def staged(self):
+        return VaultFileEscrow(self.staging_options()["dir"], self.vault_secrets)
+
+    def check_writable(self, host):
+        super().check_writable(host)
+        self._encode(new_host_doc(host))  # the vault secret can encrypt, not only decrypt
 
     def _remove_stale_temp_files(self, host):
         # Only lock holders write temp files, so any left while we hold the lock belong to a dead writer.

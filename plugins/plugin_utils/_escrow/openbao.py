@@ -22,6 +22,7 @@ from ansible_collections.fleet2fa.nas.plugins.module_utils import _deps as deps
 from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import time_step
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._common import plain
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import (
+    STAGED,
     Escrow,
     EscrowError,
     check_host_doc,
@@ -141,10 +142,27 @@ class KvEscrow(Escrow):
                 raise EscrowError("%s: KV version 2 is not mounted at %s" % (self.bao.url, self.mount)) from None
         raise EscrowError("%s: gave up after %d check-and-set conflicts" % (self.location(host), CAS_RETRIES))
 
+    def _delete(self, host):
+        kv = self.bao.client.secrets.kv.v2
+        try:
+            self.bao.call("delete %s" % self.location(host), kv.delete_latest_version_of_secret, path=self.path(host),
+                          mount_point=self.mount)
+        except hvac.exceptions.InvalidPath:
+            return
+
+    def staging_options(self):
+        return {"path_prefix": "%s/%s" % (self.prefix, STAGED) if self.prefix else STAGED}
+
+    def staged(self):
+        return KvEscrow(dict(self.opts, **self.staging_options()))
+
 
 class TotpEngineEscrow(KvEscrow):
     backend = "totp_engine"
     guards_replay = True  # the engine refuses a code it accepted before
+    # The engine's keys are written as they are made: a rotation cannot wait in a staged copy.
+    staging_options = Escrow.staging_options
+    staged = Escrow.staged
 
     def __init__(self, opts):
         super().__init__(opts)

@@ -13,6 +13,7 @@ controller-side plugin of the collection reaches it through plugin_utils/_action
     entry = store.replace(host, user, new_entry)   # rotation: a new key, devices start over
     entry, changed = store.update(host, user, fn)  # fn(EscrowEntry) -> EscrowEntry (a copy); no write when equal
     code = store.code(host, user)                  # the current one-time code (break-glass, tests)
+    rotation.stage(store, host, user, entry)       # a rotation in steps: stage, activate, commit or discard
     step = store.verify(host, user, code, window)  # the matching time step, or None
 
 ``escrow_options`` are the suboptions of the ``escrow`` option (module_utils/_escrow_spec.py).
@@ -43,6 +44,9 @@ from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import TotpErro
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._common import utcnow
 
 FORMAT = "fleet2fa.nas/escrow/v1"
+# Where a backend keeps the staged copies of a rotation (rotation.py), beside the hosts' documents:
+# a host name never starts with a dot, so it is never a host.
+STAGED = ".staged"
 DEFAULT_ISSUER = "fleet2fa"
 
 # Host and user names become file names and KV paths: one path component, no surprises.
@@ -194,6 +198,15 @@ class EscrowEntry:
         }
 
 
+def successor(previous, entry):
+    """``entry`` (a new key) as it replaces ``previous``: created kept, rotated now, devices start over."""
+    entry = entry.copy()
+    if previous is not None:
+        entry.created = previous.created or entry.created
+        entry.rotated = utcnow()
+    return entry
+
+
 def new_host_doc(host):
     return {"format": FORMAT, "host": host, "users": {}}
 
@@ -236,6 +249,23 @@ class Escrow:
 
     def _modify(self, host, fn):
         raise NotImplementedError
+
+    def _delete(self, host):
+        """Remove the host's document (a staged rotation's copy: rotation.py)."""
+        raise EscrowError("the %s escrow cannot remove %s" % (self.backend, self.location(host)))
+
+    def staging_options(self):
+        """The escrow options (on top of this store's) that open the store of staged rotations."""
+        raise EscrowError("the %s escrow cannot stage a rotation: use a file or kv escrow" % self.backend)
+
+    def staged(self):
+        """The store that holds the staged copies of a rotation (rotation.py), beside this one."""
+        raise EscrowError("the %s escrow cannot stage a rotation: use a file or kv escrow" % self.backend)
+
+    def check_writable(self, host):
+        """Fail now, naming the problem, if the host's document could not be read and written back."""
+        check_name(host, "host")
+        self._modify(host, lambda doc: None)
 
     # Hooks for backends that keep the key elsewhere (the TOTP engine).
     def _metadata(self, host, user, entry):
@@ -305,11 +335,7 @@ class Escrow:
     def replace(self, host, user, entry):
         check_name(host, "host")
         check_name(user, "user")
-        previous = self.get(host, user)
-        entry = entry.copy()
-        if previous is not None:
-            entry.created = previous.created or entry.created
-            entry.rotated = utcnow()
+        entry = successor(self.get(host, user), entry)
         self._store_key(host, user, entry, replace=True)
         entry = self._metadata(host, user, entry)
 
