@@ -238,6 +238,10 @@ class EscrowLookup(LookupBase):
     """A lookup that reads the escrow: its ``escrow`` option checked, the store opened, one answer a term."""
 
     def run(self, terms, variables=None, **kwargs):
+        problem = shape_problem(_escrow_spec.ARGSPEC, kwargs)
+        if problem:
+            # Before set_options: its own message shows the value, which may hold a token.
+            raise AnsibleLookupError(problem)
         self.set_options(var_options=variables, direct=kwargs)
         with failing_as(AnsibleLookupError):
             store = open_store(self._loader, checked_escrow(self.get_option("escrow")))

@@ -40,7 +40,8 @@ def lookup(expr):
 
 
 def role(name, **role_vars):
-    return {"name": "Case", "ansible.builtin.import_role": {"name": "fleet2fa.nas." + name}, "vars": role_vars}
+    # include_role, not import_role: the sentinel then skips one task, not every task of the role.
+    return {"name": "Case", "ansible.builtin.include_role": {"name": "fleet2fa.nas." + name}, "vars": role_vars}
 
 
 def escrowed(user="root"):
@@ -125,7 +126,8 @@ CONTROLLER_CASES = [
     ("proof-timeout-word", task("login_proof", timeout="long"), ["timeout", "long"]),
     # lookups and the filter
     ("lookup-code-nothing-escrowed", lookup("lookup('fleet2fa.nas.totp_code', 'nas9', escrow={'dir': escrow_dir})"), ["nas9"]),
-    ("lookup-code-escrow-string", lookup("lookup('fleet2fa.nas.totp_code', 'nas1', escrow='/tmp/x')"), ["escrow"]),
+    ("lookup-code-escrow-string", lookup("lookup('fleet2fa.nas.totp_code', 'nas1', escrow='/tmp/x')"),
+     ["escrow must be a dictionary (", "got a string"]),
     ("lookup-code-escrow-backend", lookup("lookup('fleet2fa.nas.totp_code', 'nas1', escrow={'backend': 'sqlite'})"),
      ["escrow", "value of backend must be one of: file, kv, totp_engine, got: sqlite"]),
     ("lookup-code-host-path", lookup("lookup('fleet2fa.nas.totp_code', '../nas1', escrow={'dir': escrow_dir})"),
