@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils import _handout as handout
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import EscrowAction
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import check_name
@@ -30,6 +31,7 @@ class ActionModule(EscrowAction):
             raise handout.HandoutError("batch_size must be 1 to %d (Google Authenticator's limit)" % MAX_BATCH)
         if args["spot_checks"] < 1:
             raise handout.HandoutError("spot_checks must be at least 1")
+        totp.validate_window(args["window"])
         codes = handout.codes_by_user(args["codes"])
         packs, pending, changed_paths = {}, [], []
         for user in args["users"]:

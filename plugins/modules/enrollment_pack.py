@@ -70,7 +70,7 @@ options:
     type: bool
     default: false
   window:
-    description: Time steps before and after the current one that a code may come from.
+    description: Time steps before and after the current one that a code may come from (0 to 10).
     type: int
     default: 1
 extends_documentation_fragment:

@@ -27,6 +27,10 @@ requirements:
   - On the host, OpenSSH 8.4 or later with C(UsePAM), pam_oath (C(libpam-oath) on Debian/Ubuntu), systemd.
   - On the controller, C(paramiko) and C(pyotp) for the login proof, and what the escrow backend needs.
 notes:
+  - O(sshd_options) refuses the keywords that sshd would not honour from the drop-in, or whose values the collection
+    depends on; the list and the reasons are under O(sshd_options).
+  - A users file whose mode is not C(0600) (or whose owner is not root) is set back to C(0600) root on every run, and
+    the run reports a change (in check mode, that it would).
   - While the PAM line is in place, users without an entry in the users file cannot log in with a password (pam_oath
     does not know them), exactly as on TrueNAS. Key logins are not affected.
   - Entries the module did not add (for example written by hand) are left alone; users it added in an earlier run and
@@ -152,8 +156,20 @@ options:
     default: /etc/ssh/sshd_config.d/00-fleet2fa-otp.conf
   sshd_options:
     description:
-      - Further global sshd keywords and values written into the drop-in, for example C(MaxAuthTries).
-      - C(Match), C(Include) and C(AuthenticationMethods) are refused. sshd must accept each value.
+      - Further global sshd keywords and values written into the drop-in, for example C(MaxAuthTries). sshd must accept
+        each value.
+      - "Refused, because the collection depends on their values: C(UsePAM), C(KbdInteractiveAuthentication) and its
+        older names C(ChallengeResponseAuthentication) and C(SkeyAuthentication), C(AuthenticationMethods), and
+        C(PermitRootLogin) when C(root) is one of O(users) (the drop-in sets it to C(yes))."
+      - "Refused because they would change the drop-in's structure (its Match blocks): C(Match), C(Include)."
+      - "Refused because sshd ignores them (deprecated or unsupported, measured with C(sshd -t) on OpenSSH 9.2):
+        C(Protocol), C(UsePrivilegeSeparation), C(RSAAuthentication), C(RhostsRSAAuthentication), C(ServerKeyBits),
+        C(KeyRegenerationInterval), C(UseLogin), C(PAMAuthenticationViaKbdInt), C(VerifyReverseMapping),
+        C(ReverseMappingCheck), C(KerberosTgtPassing), C(AFSTokenPassing)."
+      - "Refused on the host, before any change, when sshd reads the keyword first elsewhere (before the C(Include) of
+        the main file, or in a drop-in that sorts before O(dropin)): sshd keeps the first value it reads."
+      - C(PasswordAuthentication) and C(PubkeyAuthentication) may be set; they apply to the users outside O(users).
+        The drop-in's C(Match) blocks set them for the users in O(users) and the automation account, and win.
     type: dict
     default: {}
   sshd_apply:

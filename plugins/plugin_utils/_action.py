@@ -27,6 +27,7 @@ import contextlib
 
 from ansible.errors import AnsibleActionFail, AnsibleError, AnsibleLookupError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.validation import check_type_dict, check_type_list
 from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 from ansible.plugins.lookup import LookupBase
@@ -65,6 +66,64 @@ def checked_escrow(value):
     return validation.validated_parameters["escrow"]
 
 
+def _as_dict(value):
+    """``value`` as Ansible's ``type: dict`` reads it (a dict, JSON or key=value text), or None when it cannot."""
+    if isinstance(value, dict):
+        return value
+    try:
+        return check_type_dict(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _kind(value):
+    """What a value is, in the words of a message (not Python's class names, which 2.19+ tags)."""
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return "a %s" % type(value).__name__
+
+
+def shape_problem(spec, params, prefix=""):
+    """The first option of ``params`` that should be a dictionary (or a list of them) and is not, as a message.
+
+    ansible-core's own message for these ("dictionary requested, could not parse JSON or key=value")
+    names no option. The value is never shown: it may hold a secret.
+    """
+    for name, option in spec.items():
+        value = params.get(name) if isinstance(params, dict) else None
+        if value is None:
+            continue
+        label = prefix + name
+        keys = " (%s)" % ", ".join(sorted(option["options"])) if option.get("options") else ""
+        if option.get("type") == "list" and option.get("elements") == "dict":
+            try:
+                items = value if isinstance(value, list) else check_type_list(value)
+            except TypeError:
+                return "%s must be a list of dictionaries%s, got %s" % (label, keys, _kind(value))
+            for index, item in enumerate(items):
+                found = _as_dict(item)
+                if found is None:
+                    what = "a string" if isinstance(value, str) else "%s at index %d" % (_kind(item), index)
+                    return "%s must be a list of dictionaries%s, got %s" % (label, keys, what)
+                inner = shape_problem(option.get("options") or {}, found, "%s[%d]." % (label, index))
+                if inner:
+                    return inner
+        elif option.get("type") == "dict":
+            found = _as_dict(value)
+            if found is None:
+                return "%s must be a dictionary%s, got %s" % (label, keys, _kind(value))
+            inner = shape_problem(option.get("options") or {}, found, label + ".")
+            if inner:
+                return inner
+    return None
+
+
 class CollectionAction(ActionBase):
     """What every action plugin of the collection has."""
 
@@ -75,6 +134,9 @@ class CollectionAction(ActionBase):
 
     def validated_args(self, argument_spec=None):
         """The task's arguments checked against ``ARGSPEC`` (or ``argument_spec``), defaults filled in."""
+        problem = shape_problem(argument_spec or self.ARGSPEC, self._task.args)
+        if problem:
+            raise AnsibleActionFail(problem + "; nothing was changed")
         dummy, args = self.validate_argument_spec(argument_spec=argument_spec or self.ARGSPEC, **self.ARGSPEC_RULES)
         return args
 
@@ -176,6 +238,10 @@ class EscrowLookup(LookupBase):
     """A lookup that reads the escrow: its ``escrow`` option checked, the store opened, one answer a term."""
 
     def run(self, terms, variables=None, **kwargs):
+        problem = shape_problem(_escrow_spec.ARGSPEC, kwargs)
+        if problem:
+            # Before set_options: its own message shows the value, which may hold a token.
+            raise AnsibleLookupError(problem)
         self.set_options(var_options=variables, direct=kwargs)
         with failing_as(AnsibleLookupError):
             store = open_store(self._loader, checked_escrow(self.get_option("escrow")))

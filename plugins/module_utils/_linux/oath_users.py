@@ -25,6 +25,27 @@ from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2
 from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.files import remove, write_atomically
 
 LOCK_SUFFIX = ".lock"
+# The users file holds every user's secret: readable by root alone, whatever an admin's chmod made of it.
+MODE = 0o600
+OWNER_UID = 0
+OWNER_GID = 0
+
+
+def mode_problem(path):
+    """What is wrong with the users file's mode or owner ("mode 0644", "owner uid 1000"), or None.
+
+    The owner is checked only when we run as root (we could not chown otherwise, and pam_oath runs as root).
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    problems = []
+    if st.st_mode & 0o7777 != MODE:
+        problems.append("mode %04o" % (st.st_mode & 0o7777))
+    if os.geteuid() == 0 and (st.st_uid, st.st_gid) != (OWNER_UID, OWNER_GID):
+        problems.append("owner uid %d gid %d" % (st.st_uid, st.st_gid))
+    return ", ".join(problems) or None
 
 
 class OathUsersError(Fleet2faError):
@@ -223,7 +244,8 @@ def update_users_file(path, edit, timeout=10.0):
     """Apply ``edit(OathUsersFile)`` under pam_oath's lock and write the result if it differs.
 
     The file is read again under the lock so that a pam_oath rewrite between the plan and the write
-    is kept. ``edit`` returns the text to write or None to remove the file. Returns True on a change.
+    is kept. ``edit`` returns the text to write or None to remove the file. Returns True on a change;
+    a file whose text is right but whose mode or owner is not (``mode_problem``) is written again, 0600 root.
     """
     with UsersFileLock(path, timeout=timeout):
         current = OathUsersFile.read(path)
@@ -232,8 +254,7 @@ def update_users_file(path, edit, timeout=10.0):
         wanted = edit(current)
         if wanted is None:
             return remove(path)
-        if existed and wanted == original:
+        if existed and wanted == original and mode_problem(path) is None:
             return False
-        st = os.stat(path) if existed else None
-        write_atomically(path, wanted, 0o600, st.st_uid if st else 0, st.st_gid if st else 0)
+        write_atomically(path, wanted, MODE, OWNER_UID, OWNER_GID)
         return True

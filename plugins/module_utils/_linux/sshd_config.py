@@ -30,6 +30,35 @@ AUTH_METHODS = {
 AUTOMATION_OTP_METHODS = "publickey keyboard-interactive"
 KEY_ONLY_METHODS = "publickey"
 
+# sshd_options keywords the module refuses, with the reason the error gives (lowercase: sshd's keywords are
+# case-insensitive). The module docs (plugins/modules/sshd_otp.py, sshd_options) list the same groups.
+_DEPENDS = "the collection depends on its value (password + code goes through PAM keyboard-interactive)"
+_STRUCTURE = "it would change the structure of the drop-in, whose Match blocks the module writes"
+# Measured with sshd -t on OpenSSH 9.2: it says "Deprecated option" / "Unsupported option" (or nothing, for
+# Protocol) and goes on without it, so the value would be written and silently ignored.
+_IGNORED = "sshd ignores it (a deprecated or unsupported keyword), so it would be written and have no effect"
+REFUSED_OPTIONS = dict(
+    [(key, _DEPENDS) for key in ("usepam", "kbdinteractiveauthentication", "challengeresponseauthentication",
+                                 "skeyauthentication", "authenticationmethods")]
+    + [(key, _STRUCTURE) for key in ("match", "include")]
+    + [(key, _IGNORED) for key in ("protocol", "useprivilegeseparation", "rsaauthentication", "rhostsrsaauthentication",
+                                   "serverkeybits", "keyregenerationinterval", "uselogin", "pamauthenticationviakbdint",
+                                   "verifyreversemapping", "reversemappingcheck", "kerberostgtpassing",
+                                   "afstokenpassing")]
+)
+# Set by the drop-in itself when root is one of the OTP users; sshd keeps the first value, ours.
+ROOT_OTP_OPTION = "permitrootlogin"
+
+
+def refused_option(key, otp_users):
+    """Why sshd_options must not set ``key`` for these OTP users, or None when it may."""
+    lowered = key.lower()
+    if lowered == ROOT_OTP_OPTION and "root" in otp_users:
+        return ("the drop-in sets PermitRootLogin yes itself when root is one of users (root logs in with password + "
+                "code), and sshd keeps the first value it reads")
+    return REFUSED_OPTIONS.get(lowered)
+
+
 _VERSION_RE = re.compile(r"OpenSSH_(\d+)\.(\d+)")
 _INCLUDE_RE = re.compile(r"^\s*include\s+(.+?)\s*$", re.IGNORECASE)
 
@@ -110,6 +139,23 @@ class SshdDropIn:
         return "\n".join(lines) + "\n"
 
 
+def global_keywords(lines):
+    """{keyword (lowercase): line number} of the global settings in ``lines``, up to the first Match.
+
+    Lines inside a Match block do not count: they are conditional, and our Match blocks override them.
+    """
+    found = {}
+    for number, line in enumerate(lines, start=1):
+        words = line.split(None, 1)
+        if not words or words[0].startswith("#"):
+            continue
+        keyword = words[0].split("=", 1)[0].lower()
+        if keyword == "match":
+            break
+        found.setdefault(keyword, number)
+    return found
+
+
 def include_covers(include_args, dropin_path, ssh_dir="/etc/ssh"):
     """True when one of the Include line's (glob) arguments names ``dropin_path``."""
     for arg in include_args.split():
@@ -140,6 +186,14 @@ class SshdMainConfig:
         if self.include_line_index(probe) is not None:
             return self.text
         return "%s\nInclude %s/*.conf\n%s" % (MARKER, dropin_dir, self.text)
+
+    def keywords_before_include(self, dropin_path):
+        """{keyword (lowercase): line number} set in the main file before the Include that reads ``dropin_path``.
+
+        sshd keeps the first value it reads, so the drop-in cannot change these.
+        """
+        index = self.include_line_index(dropin_path)
+        return {} if index is None else global_keywords(self.text.splitlines()[:index])
 
     def without_our_include(self, dropin_dir):
         """The text with the two lines we added (and only those) taken out again."""

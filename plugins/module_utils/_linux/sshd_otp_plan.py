@@ -16,7 +16,7 @@ import json
 import os
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
-from ansible_collections.fleet2fa.nas.plugins.module_utils._linux import layout, pam_stack, sshd_config
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux import layout, oath_users, pam_stack, sshd_config
 from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.files import read_text
 from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.oath_users import OathUsersFile
 
@@ -37,8 +37,10 @@ class ChangeKind(enum.Enum):
 class FileChange:
     """One file's text before and after; ``shown_*`` is what a diff may show."""
 
-    def __init__(self, path, kind, before, after, shown_before=None, shown_after=None):
+    def __init__(self, path, kind, before, after, shown_before=None, shown_after=None, mode_fix=None):
         self.path = path
+        # What is wrong with the file's mode or owner when only they change ("mode 0644"), else None.
+        self.mode_fix = mode_fix
         self.kind = kind
         self.before = before
         self.after = after
@@ -47,7 +49,7 @@ class FileChange:
 
     @property
     def changed(self):
-        return self.before != self.after
+        return self.before != self.after or self.mode_fix is not None
 
 
 class Plan:
@@ -71,6 +73,12 @@ class Plan:
     @property
     def changed(self):
         return [change for change in self.changes if change.changed]
+
+    @property
+    def notes(self):
+        """One line for the result about each file whose mode or owner is put right."""
+        return ["%s had %s; it is set to %04o, owner root" % (c.path, c.mode_fix, oath_users.MODE)
+                for c in self.changes if c.mode_fix and c.after is not None]
 
     def touches(self, kind):
         return any(change.kind is kind for change in self.changed)
@@ -125,8 +133,14 @@ def plan_users_file(req, recorded, created):
     before = read_text(req.usersfile)
     if existed and not (added or updated or removed) and after is not None:
         after = before  # untouched: pam_oath's rewrites are never a change
+    # A users file readable by others (an admin's chmod) is set to 0600 root again, and the diff says so.
+    mode_fix = oath_users.mode_problem(req.usersfile) if after is not None else None
+    shown_after = users.summary() if after is not None else None
+    if mode_fix:
+        shown_before += "# %s\n" % mode_fix
+        shown_after += "# mode %04o, owner root\n" % oath_users.MODE
     change = FileChange(req.usersfile, ChangeKind.USERS_FILE, before, after, shown_before if existed else None,
-                        users.summary() if after is not None else None)
+                        shown_after, mode_fix=mode_fix)
     return change, added, updated, removed
 
 
@@ -170,6 +184,30 @@ def rate_limit_of(req):
                                     wanted.get("unlock_time") or pam_stack.DEFAULT_UNLOCK_TIME)
 
 
+def refuse_shadowed_options(req, main):
+    """HostError for an sshd_options keyword that sshd reads first elsewhere: ours would be written and ignored.
+
+    sshd keeps the first value it reads: what the main file sets before the Include of the drop-in folder,
+    and what a drop-in that sorts before ours sets, win over the drop-in.
+    """
+    if not req.sshd_options:
+        return
+    sources = [(req.sshd_config, main.keywords_before_include(req.dropin))]
+    if os.path.isdir(req.dropin_dir):
+        ours = os.path.basename(req.dropin)
+        for name in sorted(os.listdir(req.dropin_dir)):
+            path = os.path.join(req.dropin_dir, name)
+            if name.endswith(".conf") and name < ours and os.path.isfile(path):
+                sources.append((path, sshd_config.global_keywords((read_text(path, errors="replace") or "").splitlines())))
+    for key in req.sshd_options:
+        for path, keywords in sources:
+            if key.lower() in keywords:
+                raise HostError(
+                    "sshd_options: %s is already set on line %d of %s, which sshd reads before the drop-in and whose "
+                    "value it keeps, so this one would be ignored; set it there instead. Nothing was changed"
+                    % (key, keywords[key.lower()], path))
+
+
 def plan_sshd(req, version):
     """(the main config's FileChange, the drop-in's FileChange, the SshdDropIn)."""
     present = req.state == "present"
@@ -178,6 +216,8 @@ def plan_sshd(req, version):
         raise HostError("%s does not exist" % req.sshd_config)
     main = sshd_config.SshdMainConfig(main_text)
     main_after = main.with_include(req.dropin_dir) if present else main.without_our_include(req.dropin_dir)
+    if present:
+        refuse_shadowed_options(req, sshd_config.SshdMainConfig(main_after))
     dropin = sshd_config.SshdDropIn(req.users, req.automation_user, req.auth_mode, version, req.sshd_options)
     return (FileChange(req.sshd_config, ChangeKind.SSHD, main_text, main_after),
             FileChange(req.dropin, ChangeKind.SSHD, read_text(req.dropin), dropin.render() if present else None),

@@ -16,15 +16,16 @@ import re
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
 from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux import sshd_config
 from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.layout import DEFAULT_PAM_MODULE, DEFAULT_PATHS
 
 AUTH_MODES = ("password_otp", "key_and_otp")
 # Time steps around now that pam_oath accepts unless the task says otherwise.
 DEFAULT_WINDOW = 3
-# Characters that would change a users.oath line or a ``Match User`` pattern.
-_BAD_NAME_RE = re.compile(r"[\s:,*?!\"'#\\]")
+# Characters that would change a users.oath line or a ``Match User`` pattern, and control characters (a NUL
+# would otherwise reach getpwnam and fail as "embedded null byte", naming nothing).
+_BAD_NAME_RE = re.compile(r"[\s:,*?!\"'#\\\x00-\x1f\x7f]")
 _OPTION_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*\Z")  # \Z: no trailing newline
-_FORBIDDEN_OPTIONS = {"match", "include", "authenticationmethods"}
 
 
 class RequestError(Fleet2faError, ValueError):
@@ -44,8 +45,8 @@ def check_user_name(name, option, user_exists=_user_exists):
         raise RequestError("%s must be a non-empty user name" % option)
     if _BAD_NAME_RE.search(name):
         raise RequestError(
-            "%s must not contain whitespace, tabs, newlines, colons, commas, quotes or pattern "
-            "characters (*?!#\\); got %r" % (option, name)
+            "%s must not contain whitespace, control characters (NUL, tab, newline), colons, commas, quotes or "
+            "pattern characters (*?!#\\); got %r" % (option, name)
         )
     if not user_exists(name):
         raise RequestError("%s: there is no user %r on this host" % (option, name))
@@ -101,8 +102,11 @@ class SshdOtpRequest:
         self.dropin_dir = os.path.dirname(self.dropin)
         self.sshd_options = {}
         for key, value in (params.get("sshd_options") or {}).items():
-            if not _OPTION_KEY_RE.match(str(key)) or str(key).lower() in _FORBIDDEN_OPTIONS:
-                raise RequestError("sshd_options: %r is not an sshd keyword this module lets you set" % key)
+            if not _OPTION_KEY_RE.match(str(key)):
+                raise RequestError("sshd_options: %r is not an sshd keyword (letters and digits only)" % key)
+            refused = sshd_config.refused_option(str(key), self.users)
+            if refused:
+                raise RequestError("sshd_options: %s is refused: %s; nothing was changed" % (key, refused))
             text = "yes" if value is True else "no" if value is False else str(value)
             if not text or "\n" in text or "\r" in text:
                 raise RequestError("sshd_options: the value of %s must be one non-empty line" % key)

@@ -150,3 +150,44 @@ def test_diff_of_the_users_file_shows_a_fingerprint_never_the_secret(tree):
     shown = "%s%s" % (oath.shown_before, oath.shown_after)
     assert shown.startswith("Noneroot HOTP/T30/6 sha256:")
     assert SECRET not in shown and SECRET_HEX not in shown.upper()
+
+
+def test_a_world_readable_users_file_is_set_back_to_0600_and_reported(tree):
+    host, _plan, handle = _run(tree, FakeHost())
+    host.discard(handle)
+    oath = tree / "users.oath"
+    text = oath.read_text()
+    oath.chmod(0o644)
+    host = SshdOtpHost(_request(tree), FakeHost(), sshd_path="/usr/sbin/sshd")
+    plan = host.plan()
+    change = next(c for c in plan if c.kind is ChangeKind.USERS_FILE)
+    assert change.changed and change.mode_fix == "mode 0644"
+    assert change.shown_before.endswith("# mode 0644\n") and change.shown_after.endswith("# mode 0600, owner root\n")
+    assert plan.notes == ["%s had mode 0644; it is set to 0600, owner root" % oath]
+    assert [c.path for c in plan.changed] == [str(oath)]
+    assert oath.stat().st_mode & 0o777 == 0o644  # planning (check mode) changes nothing
+    host.preflight(plan)
+    host.discard(host.apply(plan))
+    assert oath.stat().st_mode & 0o777 == 0o600 and oath.read_text() == text
+    assert not any(c.changed for c in SshdOtpHost(_request(tree), FakeHost(), sshd_path="/usr/sbin/sshd").plan())
+
+
+@pytest.mark.parametrize("where, text", [
+    ("ssh/sshd_config", "MaxAuthTries 6\nInclude {tree}/ssh/sshd_config.d/*.conf\n"),
+    ("ssh/sshd_config.d/00-admin.conf", "maxauthtries 6\n"),
+])
+def test_an_sshd_option_that_sshd_reads_first_elsewhere_is_refused(tree, where, text):
+    (tree / where).write_text(text.format(tree=tree))
+    before = _files(tree)
+    host = SshdOtpHost(_request(tree, sshd_options={"MaxAuthTries": 3}), FakeHost(), sshd_path="/usr/sbin/sshd")
+    with pytest.raises(HostError, match=r"sshd_options: MaxAuthTries is already set on line 1 of .*%s, which sshd "
+                                        r"reads before the drop-in" % os.path.basename(where)):
+        host.plan()
+    assert _files(tree) == before
+
+
+def test_an_sshd_option_set_after_the_include_or_in_a_match_block_is_written(tree):
+    (tree / "ssh" / "sshd_config").write_text("Include %s/ssh/sshd_config.d/*.conf\nMaxAuthTries 6\n" % tree)
+    (tree / "ssh" / "sshd_config.d" / "00-admin.conf").write_text("Match User bob\n    MaxAuthTries 2\n")
+    host = SshdOtpHost(_request(tree, sshd_options={"MaxAuthTries": 3}), FakeHost(), sshd_path="/usr/sbin/sshd")
+    assert "\nMaxAuthTries 3\n" in host.plan().after(str(tree / "ssh" / "sshd_config.d" / "00-otp.conf"))

@@ -56,3 +56,10 @@ def test_absent_needs_no_secret_and_no_users():
                              user_exists=lambda name: True)
     assert request.keys == {}
     assert SshdOtpRequest({"state": "absent", "automation_user": "root"}, user_exists=lambda name: True).users == []
+
+
+def test_permit_root_login_may_be_set_when_root_is_no_otp_user():
+    request = SshdOtpRequest({"users": [{"name": "alice", "secret": SECRETS["alice"]}], "automation_user": "ansible",
+                              "sshd_options": {"PermitRootLogin": "prohibit-password", "MaxAuthTries": 4}},
+                             user_exists=lambda name: name in KNOWN_USERS)
+    assert request.sshd_options == {"PermitRootLogin": "prohibit-password", "MaxAuthTries": "4"}
