@@ -51,6 +51,10 @@ class ActionModule(EscrowAction):
 
     def run_escrow(self, args, host, task_vars):
         hostvars = task_vars.get("hostvars", {})
+        unknown = sorted(set(args["hosts"]) - set(task_vars.get("groups", {}).get("all", [])))
+        if unknown:
+            raise report.ReportError("hosts: %s %s not in the inventory; nothing was written"
+                                     % (", ".join(unknown), "is" if len(unknown) == 1 else "are"))
         states, failures = {}, {}
         for name in args["hosts"]:
             known = hostvars[name] if name in hostvars else {}
