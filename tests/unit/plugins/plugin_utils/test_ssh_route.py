@@ -21,7 +21,7 @@ from ansible_collections.fleet2fa.nas.plugins.plugin_utils._ssh_route import (
 
 
 def _options(**values):
-    return lambda name: values.get(name)
+    return values.get
 
 
 def test_the_ssh_argv_is_ansibles_order_port_user_key_then_common_and_extra_args():
