@@ -10,7 +10,7 @@ from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.version impo
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import EscrowAction
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._common import epoch_seconds, utcnow
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowError, check_name
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils._fleet_proof import FleetProof
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._fleet_proof import FleetProof, proof_path
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._ssh_prover import ProofError
 
 
@@ -54,7 +54,11 @@ class ActionModule(EscrowAction):
                 raise EscrowError("the escrow of %s keeps the key of %s in the TOTP engine; login proofs "
                                   "need a file or kv escrow" % (host, user))
             try:
-                result["proofs"], taken = self._prove(args, address, port, user, entry, host)
+                route = pins = None
+                if args["ssh"] != "none":
+                    port_given = bool(args["port"] or self.connection_option("port") or task_vars.get("ansible_port"))
+                    route, pins = proof_path(self, task_vars, address, port, port_given)
+                result["proofs"], taken = self._prove(args, address, port, user, entry, host, route, pins)
             except Fleet2faError as exc:
                 raise ProofError("%s (%s:%d): login proof failed: %s" % (host, address, port, exc)) from None
         elif entry.period:
@@ -79,11 +83,11 @@ class ActionModule(EscrowAction):
         return result
 
     @staticmethod
-    def _prove(args, address, port, user, entry, host):
+    def _prove(args, address, port, user, entry, host, route, pins):
         """(what each proof did, the latest step the host's pam_oath took or None)."""
         if entry is None:  # a password-only proof (see run_escrow)
             return [FleetProof(address, port, user, args["password"], None, window=args["window"],
-                               timeout=args["timeout"]).ssh_password()], None
+                               timeout=args["timeout"], route=route, pins=pins).ssh_password()], None
         used = entry.last_otp_step
         if used is None and epoch_seconds(entry.last_proven_login) is not None:
             used = totp.time_step(entry.key.period, epoch_seconds(entry.last_proven_login))
@@ -93,7 +97,7 @@ class ActionModule(EscrowAction):
             caps = capabilities(parse_version(args["truenas_version"], host), host)
             shares, ahead = caps.otp_replay_refused, args["window"]
         proof = FleetProof(address, port, user, args["password"], entry.key, window=args["window"],
-                           timeout=args["timeout"], used_step=used, ahead=ahead)
+                           timeout=args["timeout"], used_step=used, ahead=ahead, route=route, pins=pins)
         done = []
         if args["api"] == "otp":
             url = args["api_url"] or "wss://%s" % address

@@ -1,6 +1,11 @@
 # Copyright: (c) 2026, fleet2fa.nas developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run sshd_otp on the host, then prove a real password + code login from the controller.
+"""Run sshd_otp on the host, then prove from the controller that Ansible and the users still get in.
+
+Before the backup on the host is dropped: Ansible's account logs in by key on a fresh connection and
+runs a command, and a real password + code login runs one too (a wrong code refused first); both talk
+only to the host Ansible reached (its host keys, read over Ansible's connection) and go the way
+Ansible's connection goes (ProxyJump, ProxyCommand).
 
 The secrets of users listed without one are read from the escrow here, on the controller, and go to
 the module as no_log arguments; the proof uses the key the action holds. A failed proof restores
@@ -15,6 +20,7 @@ from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.sshd_otp_modul
 from ansible_collections.fleet2fa.nas.plugins.module_utils._totp import TotpKey
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._action import HostModuleAction, failing_as
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.store import EscrowError, check_name
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._fleet_proof import automation_key_login, proof_path
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._ssh_prover import LoginProver, ProofError
 
 
@@ -44,23 +50,18 @@ class ActionModule(HostModuleAction):
         if result.get("failed") or args["rollback"]:
             return result
         password = args["verify_password"]
+        # A changed host is checked whether or not a password was given: Ansible's key login first.
+        key_check = bool(handle) and not self._task.check_mode
         want_proof = args["state"] == "present" and password and not self._task.check_mode \
             and (handle or args["verify"] == "always")
-        if not want_proof:
-            if handle:
-                self.discard(module_args, handle, task_vars)
-            if args["state"] == "present" and not password:
-                result["proof"] = {"skipped": "verify_password was not given"}
+        if args["state"] == "present" and not password:
+            result["proof"] = {"skipped": "verify_password was not given"}
+        if not (key_check or want_proof):
             return result
         address, port = self.ssh_target(task_vars)
-        user = args["verify_user"] or module_args["users"][0]["name"]
-        try:
-            prover = LoginProver(address, port, user, password, self.proof_key(module_args["users"], user, args),
-                                 args["window"], args["verify_timeout"])
-            result["proof"] = prover.prove(last_used=last_used.get(user))
-            result["proven"] = True
-        except Fleet2faError as exc:
-            reason = str(exc)
+        problems = self.prove(result, args, module_args, task_vars, address, port, last_used, want_proof)
+        if problems:
+            reason = "; ".join(problems)
             if handle:
                 back = self.restore(module_args, handle, task_vars)
                 if back.get("failed"):
@@ -73,6 +74,33 @@ class ActionModule(HostModuleAction):
         if handle:
             self.discard(module_args, handle, task_vars)
         return result
+
+    def prove(self, result, args, module_args, task_vars, address, port, last_used, want_proof):
+        """Ansible's key login on a fresh connection, then (``want_proof``) password + code, each running a
+        command; the failures, each named (both are tried, so a result tells every lockout at once)."""
+        problems = []
+        port_given = bool(self.connection_option("port") or task_vars.get("ansible_port"))
+        try:
+            route, pins = proof_path(self, task_vars, address, port, port_given)
+        except Fleet2faError as exc:
+            return [str(exc)]
+        try:
+            result["key_login"] = automation_key_login(self, module_args["automation_user"],
+                                                       self.connection_option("host") or address, port, port_given,
+                                                       pins, args["verify_timeout"])
+        except Fleet2faError as exc:
+            problems.append(str(exc))
+        if want_proof:
+            user = args["verify_user"] or module_args["users"][0]["name"]
+            try:
+                prover = LoginProver(address, port, user, args["verify_password"],
+                                     self.proof_key(module_args["users"], user, args), args["window"],
+                                     args["verify_timeout"], route=route, pins=pins)
+                result["proof"] = prover.prove(last_used=last_used.get(user))
+                result["proven"] = not problems
+            except Fleet2faError as exc:
+                problems.append(str(exc))
+        return problems
 
     def users_with_secrets(self, args, host):
         """The task's users, each with its secret: as given, or the escrowed one of (host, user)."""

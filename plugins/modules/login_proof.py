@@ -28,7 +28,14 @@ description:
     O(api_cert_sha256), which M(fleet2fa.nas.preflight) reads on the box over the SSH session."
   - On success, with O(record=true), the time is written into the escrow entry as C(last_proven_login), and the
     latest step the host's pam_oath took as C(last_otp_step).
-  - Runs on the controller only. The password, the secret and the codes never appear in results or messages.
+  - "Every SSH proof checks that the session it logged in to runs a command, and talks only to the host Ansible reached:
+    the host keys are read over Ansible's own connection to the host (or, without an SSH connection, taken from the
+    controller's known_hosts) and the server's key must be one of them before any password is sent."
+  - "The SSH proofs go the way Ansible's connection goes: C(ansible_port), ProxyJump and ProxyCommand in
+    C(ansible_ssh_common_args) or C(ansible_ssh_extra_args) and the ssh_config files, as the controller's C(ssh -G)
+    reads them. Options they cannot follow fail by name."
+  - Runs on the controller (it reads the host keys over the task's connection). The password, the secret and the
+    codes never appear in results or messages.
 options:
   user:
     description: The user who logs in.
@@ -38,7 +45,9 @@ options:
     description: The user's password. Required unless O(record_only=true).
     type: str
   address:
-    description: Address to connect to; defaults to C(ansible_host). The proof does not go through jump hosts.
+    description:
+      - Address to connect to; defaults to where Ansible's connection goes (C(ansible_host)). The proof goes through the
+        connection's jump hosts or proxy command, and the host keys it accepts are those of the inventory host.
     type: str
   port:
     description: SSH port; defaults to C(ansible_port), else 22.
@@ -132,7 +141,8 @@ proofs:
   returned: always
   type: list
   elements: dict
-  sample: [{kind: ssh_otp, user: root, host: 10.213.0.11, port: 22, seconds: 0.4, wrong_code_refused: true}]
+  sample: [{kind: ssh_otp, user: root, host: 10.213.0.11, port: 22, seconds: 0.4, wrong_code_refused: true,
+            session_ran_command: true, host_key_pinned: true, via: null}]
 last_proven_login:
   description: The time recorded in the escrow (UTC, ISO 8601).
   returned: when O(record=true) and the proof succeeded

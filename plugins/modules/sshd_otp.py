@@ -17,9 +17,14 @@ description:
     C(inventory_hostname), as M(fleet2fa.nas.totp_secret) escrowed it; no secret has to pass through a template.
   - Before anything is written, the whole resulting sshd configuration is checked with C(sshd -t), and C(sshd -T -C user=...)
     must report the expected C(AuthenticationMethods) and related settings for every user in scope. The PAM module must exist.
-  - After the apply, the action plugin logs in for real over SSH from the controller as one of the users with
-    O(verify_password) and the current code, and checks that a wrong code is refused. When that proof fails, every file
-    the module changed is restored, sshd is reloaded again, and the task fails naming the host and the reason.
+  - After a change, before the backup is dropped, the action plugin checks from the controller that the account Ansible
+    uses (O(automation_user)) still logs in by key on a fresh connection (no ControlPersist master) and runs a command,
+    and, with O(verify_password), logs in for real as one of the users with password and the current code, checks that
+    a wrong code is refused and that the session runs a command. When a check fails, every file the module changed is
+    restored, sshd is reloaded again, and the task fails naming the host and each check that failed.
+  - The proofs talk only to the host Ansible reached (its host keys, read over Ansible's connection, are checked before
+    any password is sent) and go the way Ansible's connection goes (C(ansible_port), ProxyJump and ProxyCommand in
+    C(ansible_ssh_common_args) or C(ansible_ssh_extra_args) and the ssh_config files, as C(ssh -G) reads them).
   - pam_oath rewrites the users file after every login (replay state). Entries are compared on type, user and secret only,
     so those rewrites are never a change and are never reset.
 author: fleet2fa.nas developers (@fleet2fa)
@@ -37,9 +42,9 @@ notes:
     that are no longer listed are removed.
   - The previous content of every changed file is kept on the host in a 0700 folder under O(backup_dir) until the proof
     is over. Nothing of it enters the task result.
-  - The login proof connects straight from the controller with paramiko, to the address and port Ansible's connection
-    uses for the host (C(ansible_host), C(ansible_port) and their C(ansible_ssh_*) forms); SSH jump hosts and proxy
-    commands of the connection are not used for it.
+  - The login proof connects from the controller with paramiko to the address and port Ansible's connection uses for
+    the host (C(ansible_host), C(ansible_port) and their C(ansible_ssh_*) forms), through its jump hosts or proxy
+    command. Options it cannot follow (C(BindAddress), C(BindInterface), C(ProxyUseFdpass)) fail the proof by name.
 seealso:
   - ref: ansible_collections.fleet2fa.nas.docsite.linux-sshd
     description: How it works, lockout safety, rollback and the distributions (docs/linux-sshd.md).
@@ -265,7 +270,9 @@ sshd_reloaded:
   returned: always
   type: bool
 proven:
-  description: Whether a real login with password + code succeeded and a wrong code was refused after the apply.
+  description:
+    - Whether a real login with password + code succeeded (its session running a command), a wrong code was refused,
+      and Ansible's key login still worked, after the apply.
   returned: always
   type: bool
 proof:
@@ -274,7 +281,15 @@ proof:
     - Only C(skipped) with the reason when O(verify_password) was not given.
   returned: when a proof was made, or skipped for want of O(verify_password)
   type: dict
-  sample: {user: root, host: 10.213.0.11, port: 22, seconds: 2.7, waited_for_next_step: false, wrong_code_refused: true}
+  sample: {user: root, host: 10.213.0.11, port: 22, seconds: 2.7, waited_for_next_step: false, wrong_code_refused: true,
+           session_ran_command: true, host_key_pinned: true, via: "through admin@bastion (ProxyJump)"}
+key_login:
+  description:
+    - What the check of Ansible's key login did (user, fresh connection, that the session ran a command, seconds),
+      or C(skipped) with the reason (a connection that is not C(ssh), or one that logs in with a password).
+  returned: when files changed, or a proof was made
+  type: dict
+  sample: {user: root, fresh_connection: true, session_ran_command: true, seconds: 0.4}
 rolled_back:
   description:
     - True when the proof failed, or applying failed (for example sshd would not reload), and every changed

@@ -10,19 +10,99 @@ PRIVATE to the collection fleet2fa.nas: other collections and playbooks must not
   2FA is turned on. Its TLS certificate is pinned to the one the box serves locally, as read over
   the key-authenticated SSH session by the preflight, or checked against a CA.
 
+Every SSH proof goes the way the task's connection goes and talks only to the host it reached
+(``proof_path``): the host keys are read over Ansible's own key-authenticated connection, or, without an
+SSH connection, taken from the controller's known_hosts.
+
 Messages never hold the password, the secret or a code.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import secrets
+import shutil
 import ssl
+import tempfile
 import time
+
+from ansible.errors import AnsibleError
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
 from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.errors import MiddlewareError
 from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.transport import WebsocketTransport
-from ansible_collections.fleet2fa.nas.plugins.plugin_utils._ssh_prover import LoginProver, ProofError
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._ssh_prover import (
+    HostKeyError,
+    HostKeyPins,
+    LoginProver,
+    ProofError,
+)
+from ansible_collections.fleet2fa.nas.plugins.plugin_utils._ssh_route import (
+    PARAMIKO_TRANSPORTS,
+    READ_HOST_KEYS,
+    SSH_TRANSPORTS,
+    ansible_route,
+    ansible_ssh_argv,
+    key_login,
+    parse_public_keys,
+)
+
+
+def connection_transport(action):
+    """The task connection's transport name (ssh, paramiko, local, ...)."""
+    return getattr(action._connection, "transport", None) or ""
+
+
+def proof_path(action, task_vars, address, port, port_given):
+    """(SshRoute, HostKeyPins) of a proof from ``action`` (a CollectionAction) to ``address:port``."""
+    transport = connection_transport(action)
+    route = ansible_route(transport, action.connection_option, address, port, port_given)
+    if transport not in SSH_TRANSPORTS + PARAMIKO_TRANSPORTS:
+        return route, HostKeyPins.from_known_hosts(route.host, route.port)
+    host = task_vars.get("inventory_hostname", address)
+
+    def read_over_connection():
+        try:
+            done = action._low_level_execute_command(READ_HOST_KEYS)
+        except AnsibleError as exc:
+            raise HostKeyError("cannot read the host keys of %s over Ansible's connection: %s"
+                               % (host, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)) from None
+        keys = parse_public_keys(done.get("stdout"))
+        if not keys:
+            raise HostKeyError("no SSH host key found on %s over Ansible's connection (rc %s): not sending the "
+                               "password" % (host, done.get("rc")))
+        return keys
+
+    return route, HostKeyPins(read_over_connection, "%s over Ansible's connection" % host)
+
+
+def automation_key_login(action, user, destination, port, port_given, pins, timeout):
+    """Ansible's account ``user`` logs in by key alone on a fresh connection and runs a command, or ProofError.
+
+    Only for an ``ssh`` connection that logs in by key: then it is the controller's own ssh client with
+    the connection's options (key_login), the host keys pinned. Returns what it checked, or why it did not.
+    """
+    started = time.monotonic()
+    if connection_transport(action) not in SSH_TRANSPORTS:
+        return {"skipped": "the task's connection is not ssh"}
+    if action.connection_option("password") or action.connection_option("private_key"):
+        return {"skipped": "Ansible's connection does not log in with a key file or the agent"}
+    folder = tempfile.mkdtemp(prefix="fleet2fa-known-")
+    try:
+        known = os.path.join(folder, "known_hosts")
+        with os.fdopen(os.open(known, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+            handle.write("".join("fleet2fa-proof %s\n" % line for line in pins.keys()))
+        failed = key_login(action.connection_option("ssh_executable"),
+                           ansible_ssh_argv(action.connection_option, port=port if port_given else None),
+                           destination, user, known, timeout, "fleet2fa-proof-" + secrets.token_hex(8))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if failed:
+        raise ProofError("the automation account %s cannot log in by key on a fresh connection and run a command "
+                         "(Ansible would be locked out): %s" % (user or "of Ansible's connection", failed))
+    return {"user": user, "fresh_connection": True, "session_ran_command": True,
+            "seconds": round(time.monotonic() - started, 2)}
 
 
 class PinnedWebsocket(WebsocketTransport):
@@ -59,15 +139,18 @@ class FleetProof:
     ahead of now a proof may take its code rather than wait (TrueNAS: its window; Linux: 0).
     """
 
-    def __init__(self, host, port, user, password, key, window=3, timeout=15, used_step=None, ahead=0):
+    def __init__(self, host, port, user, password, key, window=3, timeout=15, used_step=None, ahead=0, route=None,
+                 pins=None):
         self.host, self.port, self.user, self.password, self.key = host, int(port), user, password, key
+        self.route, self.pins = route, pins
         self.window = window
         self.timeout = timeout
         self.used_step = used_step
         self.ahead = ahead
 
     def _prover(self):
-        return LoginProver(self.host, self.port, self.user, self.password, self.key, self.window, self.timeout)
+        return LoginProver(self.host, self.port, self.user, self.password, self.key, self.window, self.timeout,
+                           route=self.route, pins=self.pins)
 
     def ssh_otp(self):
         prover = self._prover()
@@ -80,7 +163,8 @@ class FleetProof:
         if not self._prover().attempt_password_only():
             raise ProofError("the password alone was refused for %s over SSH (break glass would not work)" % self.user)
         return {"kind": "ssh_password", "user": self.user, "host": self.host, "port": self.port,
-                "seconds": round(time.monotonic() - started, 2)}
+                "seconds": round(time.monotonic() - started, 2), "session_ran_command": True, "host_key_pinned": True,
+                "via": self.route.via if self.route else None}
 
     def api_otp(self, url, pin_sha256=None, validate_certs=True, ca_path=None, shares_ssh_replay=True):
         """Web UI/API login: a wrong code refused, then password + a fresh code taken.
