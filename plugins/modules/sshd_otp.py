@@ -269,6 +269,14 @@ sshd_reloaded:
   description: Whether sshd was reloaded (or restarted).
   returned: always
   type: bool
+notes:
+  description:
+    - One line for each file whose mode or owner was (on check mode, would be) put right, such as a users file
+      an admin made world-readable.
+  returned: always
+  type: list
+  elements: str
+  sample: ["/etc/users.oath had mode 0644; it is set to 0600, owner root"]
 proven:
   description:
     - Whether a real login with password + code succeeded (its session running a command), a wrong code was refused,

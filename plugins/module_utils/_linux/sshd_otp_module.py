@@ -93,6 +93,8 @@ def run_module(module):
             sshd_reloaded=False,
             proven=False,
             last_used=host.last_used() if request.state == "present" else {},
+            # A file whose mode or owner is put right (users.oath at 0600, owner root), one line each.
+            notes=plan.notes,
         )
         if request.state == "present":
             result["fingerprints"] = dict((user, request.keys[user].fingerprint) for user in request.users)

@@ -389,12 +389,14 @@ def test_a_world_readable_users_file_is_set_back_to_0600_and_said_so(lab, host_t
     result, out = _sshd_otp_play(host_table, os.path.join(host_table.root, "check.json"), check=True)
     assert result["changed"] and result["changed_files"] == ["/etc/users.oath"], result
     assert "-# mode 0644" in out and "+# mode 0600, owner root" in out, out[-3000:]
+    assert result["notes"] == ["/etc/users.oath had mode 0644; it is set to 0600, owner root"], result
     assert mode() == "644 root"  # check mode only says it would
 
     result, out = _sshd_otp_play(host_table, os.path.join(host_table.root, "fixed.json"))
     assert result["changed"] and result["changed_files"] == ["/etc/users.oath"], result
     assert mode() == "600 root"
+    assert result["notes"] == ["/etc/users.oath had mode 0644; it is set to 0600, owner root"], result
     assert faults.host_exec(lab.name, "lin01", entries) == before
 
     result, dummy = _sshd_otp_play(host_table, os.path.join(host_table.root, "again.json"))
-    assert not result["changed"], result
+    assert not result["changed"] and result["notes"] == [], result
