@@ -47,8 +47,13 @@ class ActionModule(HostModuleAction):
         result.update(inner)
         handle = result.pop("rollback_handle", None)
         last_used = result.pop("last_used", None) or {}
-        if result.get("failed") or args["rollback"]:
+        if args["rollback"]:
             return result
+        if result.get("failed"):
+            # The module fails before it writes, or restores every file it wrote (rolled_back).
+            result["host_state"] = "restored" if result.get("rolled_back") else "unchanged"
+            return result
+        result["host_state"] = "applied" if handle else "unchanged"
         password = args["verify_password"]
         # A changed host is checked whether or not a password was given: Ansible's key login first.
         key_check = bool(handle) and not self._task.check_mode
@@ -66,9 +71,10 @@ class ActionModule(HostModuleAction):
                 back = self.restore(module_args, handle, task_vars)
                 if back.get("failed"):
                     reason += "; the rollback failed too: %s" % back.get("msg")
+                    result["host_state"] = "unknown"
                 else:
                     reason += "; rolled back: %s restored and sshd reloaded" % ", ".join(back.get("restored_files") or ["nothing"])
-                    result.update(changed=False, rolled_back=True)
+                    result.update(changed=False, rolled_back=True, host_state="restored")
             result.update(failed=True, proven=False, msg="%s (%s:%d): login proof failed: %s" % (host, address, port, reason))
             return result
         if handle:

@@ -269,6 +269,16 @@ sshd_reloaded:
   description: Whether sshd was reloaded (or restarted).
   returned: always
   type: bool
+host_state:
+  description:
+    - What the task left on the host, for a rescue to act on without reading messages.
+    - C(unchanged) nothing was written (also on check mode, and on a failure before any write);
+      C(applied) the change is in force (and proven, when a proof was asked for); C(restored) a failed apply or
+      proof was rolled back, every file as before; C(unknown) the rollback itself failed.
+  returned: always, except with O(rollback)
+  type: str
+  choices: [unchanged, applied, restored, unknown]
+  sample: applied
 notes:
   description:
     - One line for each file whose mode or owner was (on check mode, would be) put right, such as a users file
