@@ -195,8 +195,13 @@ class SshdOtpHost:
     def restore(self, handle):
         backup = file_backup.FileBackup.open(self.req.backup_root, handle)
         restored = backup.restore(locked_paths=(self.req.usersfile,), lock_timeout=self.req.lock_timeout)
-        self.reload()
+        # Every file is back: the copy goes before the reload, so an sshd that cannot reload (killed,
+        # say) leaves no stale backup behind; it reads the restored files when it starts.
         backup.discard()
+        try:
+            self.reload()
+        except HostError as exc:
+            raise HostError("every file was restored, but %s" % exc) from None
         return restored
 
     def discard(self, handle):

@@ -144,6 +144,27 @@ def test_restore_puts_back_what_a_run_changed_and_reloads(tree):
     assert fake.calls[-1] == ["systemctl", "reload", "ssh.service"]
 
 
+class DeadSshd(FakeHost):
+    """A host whose sshd was killed after the apply: systemctl reload fails."""
+
+    def __call__(self, argv):
+        if argv[:2] == ["systemctl", "reload"]:
+            self.calls.append(argv)
+            return 1, "", "ssh.service is not active, cannot reload."
+        return super().__call__(argv)
+
+
+def test_restore_with_an_sshd_that_cannot_reload_puts_every_file_back_and_leaves_no_backup(tree):
+    host, _plan, handle = _run(tree, FakeHost())
+    host.discard(handle)
+    settled = _files(tree)
+    host, _plan, handle = _run(tree, FakeHost(), users=[{"name": "root", "secret": "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"}])
+    dead = SshdOtpHost(_request(tree), DeadSshd(), sshd_path="/usr/sbin/sshd")
+    with pytest.raises(HostError, match="every file was restored, but systemctl reload ssh.service failed"):
+        dead.restore(handle)
+    assert _files(tree) == settled  # the files as before, and no run folder left under the state dir
+
+
 def test_diff_of_the_users_file_shows_a_fingerprint_never_the_secret(tree):
     host = SshdOtpHost(_request(tree), FakeHost(), sshd_path="/usr/sbin/sshd")
     oath = next(c for c in host.plan() if c.kind is ChangeKind.USERS_FILE)
