@@ -101,6 +101,18 @@ options:
     description: How many time steps around the current one pam_oath accepts (0 to 10).
     type: int
     default: 3
+  rate_limit_deny:
+    description:
+      - Consecutive failed password + code logins after which an account's password + code login is locked
+        for O(rate_limit_unlock_time) (pam_faillock around the code step, its own tally folder
+        C(/run/fleet2fa-faillock)). A good login resets the count; key logins never count.
+      - V(0) writes no rate limit (and removes ours). At most V(100), the NIST SP 800-63B bar.
+    type: int
+    default: 10
+  rate_limit_unlock_time:
+    description: Seconds an account stays locked after O(rate_limit_deny) failures in a row.
+    type: int
+    default: 600
   state:
     description: Whether password + code is in force (V(present)) or everything the module added is taken out (V(absent)).
     type: str

@@ -14,6 +14,7 @@ from ansible_collections.fleet2fa.nas.plugins.module_utils import _escrow_spec
 from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
 from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
 from ansible_collections.fleet2fa.nas.plugins.module_utils._linux import files as host_files
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux import pam_stack
 from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.layout import DEFAULT_PAM_MODULE, DEFAULT_PATHS
 from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.sshd_otp_host import RolledBack, SshdOtpHost
 from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.sshd_otp_plan import ChangeKind
@@ -43,6 +44,8 @@ ARGUMENT_SPEC = dict(
     dropin=dict(type="path", default=DEFAULT_PATHS["dropin"]),
     sshd_options=dict(type="dict", default={}),
     sshd_apply=dict(type="str", default="reload", choices=["reload", "restart"]),
+    rate_limit_deny=dict(type="int", default=pam_stack.DEFAULT_DENY),
+    rate_limit_unlock_time=dict(type="int", default=pam_stack.DEFAULT_UNLOCK_TIME),
     lock_timeout=dict(type="int", default=10),
     backup_dir=dict(type="path", default=DEFAULT_PATHS["backup_dir"]),
     rollback=dict(type="str", choices=["restore", "discard"]),

@@ -170,18 +170,12 @@ def plan_pam(req):
 
 
 def rate_limit_of(req):
-    """The pam_faillock lines around the code step (pam_stack.py), or None when the request turns it off.
-
-    The request's ``rate_limit`` ({deny, unlock_time}, or False) is read where it has one; without it
-    the defaults hold. A host without pam_faillock keeps no counter (the report's rate-limit-missing
-    finding says so).
-    """
-    wanted = getattr(req, "rate_limit", None)
-    if wanted is False or not layout.find_pam_module(pam_stack.FAILLOCK_MODULE):
+    """The pam_faillock lines around the code step (pam_stack.py), or None when the request turns them off
+    (rate_limit_deny 0). A host without pam_faillock keeps no counter (the report's rate-limit-missing
+    finding says so)."""
+    if req.rate_limit is None or not layout.find_pam_module(pam_stack.FAILLOCK_MODULE):
         return None
-    wanted = wanted or {}
-    return pam_stack.faillock_lines(wanted.get("deny") or pam_stack.DEFAULT_DENY,
-                                    wanted.get("unlock_time") or pam_stack.DEFAULT_UNLOCK_TIME)
+    return pam_stack.faillock_lines(**req.rate_limit)
 
 
 def refuse_shadowed_options(req, main):

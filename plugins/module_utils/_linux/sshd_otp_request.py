@@ -16,7 +16,7 @@ import re
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils import _totp as totp
 from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
-from ansible_collections.fleet2fa.nas.plugins.module_utils._linux import sshd_config
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux import pam_stack, sshd_config
 from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.layout import DEFAULT_PAM_MODULE, DEFAULT_PATHS
 
 AUTH_MODES = ("password_otp", "key_and_otp")
@@ -111,6 +111,8 @@ class SshdOtpRequest:
             if not text or "\n" in text or "\r" in text:
                 raise RequestError("sshd_options: the value of %s must be one non-empty line" % key)
             self.sshd_options[key] = text
+        self.rate_limit = _rate_limit(params.get("rate_limit_deny", pam_stack.DEFAULT_DENY),
+                                      params.get("rate_limit_unlock_time", pam_stack.DEFAULT_UNLOCK_TIME))
         self.sshd_apply = params.get("sshd_apply") or "reload"
         self.lock_timeout = float(params.get("lock_timeout", 10))
         self.backup_root = _absolute(params.get("backup_dir") or DEFAULT_PATHS["backup_dir"], "backup_dir")
@@ -128,3 +130,13 @@ def _absolute(path, option):
     if not isinstance(path, str) or not os.path.isabs(path) or "\n" in path or any(c.isspace() for c in path):
         raise RequestError("%s must be an absolute path without whitespace" % option)
     return os.path.normpath(path)
+
+
+def _rate_limit(deny, unlock_time):
+    """{deny, unlock_time} of the pam_faillock lines, or None (``deny`` 0: no rate limit)."""
+    if isinstance(deny, bool) or not isinstance(deny, int) or not 0 <= deny <= pam_stack.MAX_DENY:
+        raise RequestError("rate_limit_deny must be a whole number from 0 (no rate limit) to %d (NIST SP 800-63B), "
+                           "got %r" % (pam_stack.MAX_DENY, deny))
+    if isinstance(unlock_time, bool) or not isinstance(unlock_time, int) or unlock_time < 1:
+        raise RequestError("rate_limit_unlock_time must be a whole number of seconds >= 1, got %r" % (unlock_time,))
+    return {"deny": deny, "unlock_time": unlock_time} if deny else None

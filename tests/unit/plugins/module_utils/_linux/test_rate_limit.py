@@ -49,3 +49,28 @@ def test_rate_limit_bounds_are_refused_by_name(deny, unlock_time, message):
 def test_rate_limit_without_a_password_step_is_refused():
     with pytest.raises(pam_stack.PamStackError, match="pam_faillock lines"):
         pam_stack.SshdPamStack("account required pam_unix.so\n").ensure_rate_limit(pam_stack.faillock_lines())
+
+
+def _request(**extra):
+    from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.sshd_otp_request import SshdOtpRequest
+    params = dict(state="present", users=[{"name": "root", "secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}],
+                  automation_user="root")
+    params.update(extra)
+    return SshdOtpRequest(params, user_exists=lambda name: True)
+
+
+def test_the_request_takes_the_rate_limit_options_and_deny_0_turns_it_off():
+    assert _request().rate_limit == {"deny": pam_stack.DEFAULT_DENY, "unlock_time": pam_stack.DEFAULT_UNLOCK_TIME}
+    assert _request(rate_limit_deny=3, rate_limit_unlock_time=12).rate_limit == {"deny": 3, "unlock_time": 12}
+    assert _request(rate_limit_deny=0).rate_limit is None
+
+
+@pytest.mark.parametrize("extra,message", [
+    ({"rate_limit_deny": 101}, "rate_limit_deny must be a whole number from 0"),
+    ({"rate_limit_deny": -1}, "rate_limit_deny must be"),
+    ({"rate_limit_unlock_time": 0}, "rate_limit_unlock_time must be"),
+])
+def test_the_request_refuses_rate_limit_options_by_name(extra, message):
+    from ansible_collections.fleet2fa.nas.plugins.module_utils._linux.sshd_otp_request import RequestError
+    with pytest.raises(RequestError, match=message):
+        _request(**extra)
