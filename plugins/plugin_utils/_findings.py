@@ -18,6 +18,7 @@ import os
 import stat
 
 from ansible_collections.fleet2fa.nas.plugins.module_utils._errors import Fleet2faError
+from ansible_collections.fleet2fa.nas.plugins.module_utils._linux import pam_stack
 
 SEVERITIES = ("low", "medium", "high")
 Rule = collections.namedtuple("Rule", "id severity title fix")
@@ -25,7 +26,7 @@ Rule = collections.namedtuple("Rule", "id severity title fix")
 RULES = {rule.id: rule for rule in (
     # Linux: the PAM stack
     Rule("pam-oath-missing", "high", "the sshd PAM stack has no pam_oath line: no code is asked",
-         "run rollout.yml (sshd_otp puts 'auth required pam_oath.so' right after the password step)"),
+         "run rollout.yml (sshd_otp puts pam_oath right after the password step)"),
     Rule("pam-oath-sufficient", "high", "pam_oath is 'sufficient': a failed code does not stop the login",
          "make it 'auth required pam_oath.so ...' (rollout.yml rewrites the line)"),
     Rule("pam-oath-optional", "high", "pam_oath's control lets a failed code through",
@@ -44,7 +45,7 @@ RULES = {rule.id: rule for rule in (
     Rule("authorized-key-human", "medium", "a person's authorized key logs in without the code",
          "remove the key, use auth_mode key_and_otp, or list the user in fleet2fa_report_accepted_key_users"),
     Rule("rate-limit-missing", "medium", "nothing stops a script from trying code after code (no pam_faillock, or "
-         "deny above 100)", "run rollout.yml (sshd_otp adds pam_faillock around the code step)"),
+         "deny above %d)" % pam_stack.MAX_DENY, "run rollout.yml (sshd_otp adds pam_faillock around the code step)"),
     Rule("users-oath-readable", "high", "the pam_oath users file is readable by other accounts (it holds the secrets)",
          "chmod 0600 and chown root the users file"),
     Rule("clock-skew", "medium", "the host's clock is near the edge of the code window",
@@ -124,11 +125,11 @@ def _rate_limit(host, lines, oath):
     """NIST SP 800-63B: at most 100 consecutive failures; a preauth pam_faillock line must guard the code step."""
     if not oath:
         return []
-    guards = [line for line in lines[:oath[0]] if line["module"] == "pam_faillock.so" and "preauth" in line["args"]]
+    guards = [line for line in lines[:oath[0]] if line["module"] == pam_stack.FAILLOCK_MODULE and "preauth" in line["args"]]
     if not guards:
         return [finding("rate-limit-missing", host, detail="no pam_faillock preauth line before pam_oath")]
     for arg in guards[0]["args"]:
-        if arg.startswith("deny=") and arg[5:].isdigit() and (int(arg[5:]) == 0 or int(arg[5:]) > 100):
+        if arg.startswith("deny=") and arg[5:].isdigit() and (int(arg[5:]) == 0 or int(arg[5:]) > pam_stack.MAX_DENY):
             return [finding("rate-limit-missing", host, detail="pam_faillock %s" % arg)]
     return []
 
