@@ -56,8 +56,7 @@ class ActionModule(EscrowAction):
             try:
                 route = pins = None
                 if args["ssh"] != "none":
-                    port_given = bool(args["port"] or self.connection_option("port") or task_vars.get("ansible_port"))
-                    route, pins = proof_path(self, task_vars, address, port, port_given)
+                    route, pins = proof_path(self, task_vars, address, port, self.ssh_port_given(task_vars, args["port"]))
                 result["proofs"], taken = self._prove(args, address, port, user, entry, host, route, pins)
             except Fleet2faError as exc:
                 raise ProofError("%s (%s:%d): login proof failed: %s" % (host, address, port, exc)) from None

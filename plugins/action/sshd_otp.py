@@ -85,7 +85,7 @@ class ActionModule(HostModuleAction):
         """Ansible's key login on a fresh connection, then (``want_proof``) password + code, each running a
         command; the failures, each named (both are tried, so a result tells every lockout at once)."""
         problems = []
-        port_given = bool(self.connection_option("port") or task_vars.get("ansible_port"))
+        port_given = self.ssh_port_given(task_vars)
         try:
             route, pins = proof_path(self, task_vars, address, port, port_given)
         except Fleet2faError as exc:

@@ -157,8 +157,16 @@ class CollectionAction(ActionBase):
         """
         host = address or self.connection_option("host") or task_vars.get("ansible_host") \
             or task_vars["inventory_hostname"]
-        port = port or self.connection_option("port") or task_vars.get("ansible_port") or 22
+        port = self._named_port(task_vars, port) or 22
         return str(self._templar.template(host)), int(self._templar.template(port))
+
+    def ssh_port_given(self, task_vars, port=None):
+        """Whether the task or Ansible's connection names the port; else a proof's route takes the one
+        OpenSSH would (``ssh -G``: ~/.ssh/config, or 22)."""
+        return bool(self._named_port(task_vars, port))
+
+    def _named_port(self, task_vars, port=None):
+        return port or self.connection_option("port") or task_vars.get("ansible_port")
 
     def open_store(self, escrow):
         """The escrow store of the validated ``escrow`` option."""
