@@ -191,8 +191,12 @@ posture:
       owner, the automation account, and per user of the users file what C(sshd -T -C user=...) says about
       authentication, what each Match block that sets an authentication keyword changes, whether the password is
       empty (yes or no, never the hash) and the authorized keys (type and SHA256 fingerprint).
-    - TrueNAS, the API keys (id, name and owner, never the key), the named admins and whether plain HTTP is
-      redirected to HTTPS (V(null) where the box does not say).
+    - TrueNAS, the API keys (id, name and owner, never the key), the named admins, whether plain HTTP is
+      redirected to HTTPS (V(null) where the box does not say), and C(limits), what the box itself does about
+      failed codes; C(otp_tries_per_login) (3 on 25.04 and 25.10, V(null) where the middleware keeps no count),
+      C(stig) (STIG mode on; V(false) where the version has none, V(null) where unread) and C(lockout)
+      (C(by), C(deny), C(unlock_time); V(null) unless STIG mode locks accounts; C(deny) V(null) where the limits
+      live outside the middleware, as on 26).
     - Both, C(host_time), the host's clock (seconds since the epoch).
   returned: always
   type: dict

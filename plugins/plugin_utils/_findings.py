@@ -64,6 +64,9 @@ RULES = {rule.id: rule for rule in (
          "revoke keys that are not needed (Credentials > API keys); keep the rest in a vault"),
     Rule("truenas-http", "medium", "the web UI and API answer over plain HTTP (no redirect to HTTPS)",
          "enable the web interface's HTTP -> HTTPS redirect (system.general ui_httpsredirect)"),
+    Rule("truenas-no-lockout", "low", "nothing on the box locks an account after failed codes (TrueNAS adds a lockout "
+         "only in STIG mode)", "keep SSH and the web UI off untrusted networks; on 25.04 and later STIG mode adds one "
+         "(System > Advanced > Security)"),
     Rule("truenas-root-password-login", "medium", "root may still log in over SSH with a password where named "
          "admins exist", "disable SSH password login for root; admins log in by name"),
     # Controller: the escrow
@@ -121,17 +124,55 @@ def _pam_findings(host, posture, users):
     return found
 
 
+def _faillock_guard(lines):
+    """The pam_faillock preauth line before the first pam_oath line, and its numeric arguments."""
+    oath = [i for i, line in enumerate(lines) if line["module"] == "pam_oath.so"]
+    if not oath:
+        return None, {}
+    guards = [line for line in lines[:oath[0]] if line["module"] == pam_stack.FAILLOCK_MODULE and "preauth" in line["args"]]
+    if not guards:
+        return None, {}
+    numbers = {}
+    for arg in guards[0]["args"]:
+        name, _sep, value = arg.partition("=")
+        if name in ("deny", "unlock_time") and value.isdigit():
+            numbers[name] = int(value)
+    return guards[0], numbers
+
+
 def _rate_limit(host, lines, oath):
     """NIST SP 800-63B: at most 100 consecutive failures; a preauth pam_faillock line must guard the code step."""
     if not oath:
         return []
-    guards = [line for line in lines[:oath[0]] if line["module"] == pam_stack.FAILLOCK_MODULE and "preauth" in line["args"]]
-    if not guards:
+    guard, numbers = _faillock_guard(lines)
+    if guard is None:
         return [finding("rate-limit-missing", host, detail="no pam_faillock preauth line before pam_oath")]
-    for arg in guards[0]["args"]:
-        if arg.startswith("deny=") and arg[5:].isdigit() and (int(arg[5:]) == 0 or int(arg[5:]) > pam_stack.MAX_DENY):
-            return [finding("rate-limit-missing", host, detail="pam_faillock %s" % arg)]
+    deny = numbers.get("deny")
+    if deny is not None and (deny == 0 or deny > pam_stack.MAX_DENY):
+        return [finding("rate-limit-missing", host, detail="pam_faillock deny=%d" % deny)]
     return []
+
+
+def failure_limit(state):
+    """What stops code after code on a host, for the report: ``{by, deny, unlock_time, otp_tries_per_login}``.
+
+    ``by`` is None where nothing locks the account. ``deny`` and ``unlock_time`` are None where the
+    host does not say (pam_faillock then takes /etc/security/faillock.conf; TrueNAS 26 keeps them in
+    pam_truenas). None for a host whose state was not read.
+    """
+    if not state:
+        return None
+    posture = state.get("posture") or {}
+    if state.get("platform") == "linux":
+        guard, numbers = _faillock_guard(posture.get("pam_auth") or [])
+        return {"by": pam_stack.FAILLOCK_MODULE.replace(".so", "") if guard else None,
+                "deny": numbers.get("deny"), "unlock_time": numbers.get("unlock_time"), "otp_tries_per_login": None}
+    if state.get("platform") == "truenas":
+        limits = posture.get("limits") or {}
+        lockout = limits.get("lockout") or {}
+        return {"by": lockout.get("by"), "deny": lockout.get("deny"), "unlock_time": lockout.get("unlock_time"),
+                "otp_tries_per_login": limits.get("otp_tries_per_login")}
+    return None
 
 
 def _linux_findings(host, state, policy, now):
@@ -191,6 +232,11 @@ def _truenas_findings(host, state, policy, now):
         found.append(finding("window-wide", host, detail="window %d (policy %d)" % (config["window"], policy["max_window"])))
     if posture.get("https_redirect") is False:
         found.append(finding("truenas-http", host))
+    limits = posture.get("limits")
+    if config.get("enabled") and limits is not None and limits.get("stig") is False:
+        tries = limits.get("otp_tries_per_login")
+        found.append(finding("truenas-no-lockout", host, detail="%s; STIG mode is not on" % (
+            "%d codes a login, then a new login" % tries if tries else "no count of codes in the middleware")))
     root = next((r for r in state.get("users") or [] if r["user"] == "root"), None)
     if root and root.get("ssh_password_login") and posture.get("admins"):
         found.append(finding("truenas-root-password-login", host, "root", "admins: %s" % ", ".join(posture["admins"])))

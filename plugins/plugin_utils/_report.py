@@ -232,6 +232,8 @@ def host_record(host, result, escrow_rows, escrow_error, failure, today):
         "two_factor": state.get("two_factor") if status == "ok" else None,
         "ssh_otp": state.get("ssh_otp") if status == "ok" else None,
         "truenas_version": state.get("truenas_version"),
+        # What stops code after code (pam_faillock, TrueNAS's own limits): _findings.failure_limit.
+        "failure_limit": findings_rules.failure_limit(state) if status == "ok" else None,
         "escrow_error": escrow_error,
         "users": users,
     }

@@ -44,13 +44,15 @@ LABELS = {
     "users_with_two_verified_devices": "users with 2+ verified devices",
     "fingerprint_mismatches": "host/escrow fingerprint mismatches", "not_checked": "not checked",
     "ok": "OK", "failed": "failed", "unreachable": "unreachable", "findings": "findings",
+    "failure_limit": "failure limit", "by": "locked by", "deny": "locks after (failures)",
+    "unlock_time": "unlocks after (s)", "otp_tries_per_login": "codes a login may try",
 }
 FINDING_COLUMNS = ("severity", "host", "user", "finding", "fix", "id")
 TIMESTAMP_FIELDS = ("created", "rotated", "last_proven_login", "last_code_used")
 USER_COLUMNS = ("user", "two_factor", "ssh_otp", "escrowed", "fingerprint", "fingerprint_match", "source",
                 "created", "rotated", "age_days", "verified_devices", "device_names", "last_proven_login",
                 "last_code_used", "ssh_password_login")
-OVERVIEW_COLUMNS = ("host", "status", "platform", "version", "2FA", "SSH OTP", "users escrowed",
+OVERVIEW_COLUMNS = ("host", "status", "platform", "version", "2FA", "SSH OTP", "failure limit", "users escrowed",
                     "verified devices", "last proven login", "problems")
 _ISO = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(\.\d+)?)?(Z|[+-]00:?00)$")
 
@@ -139,6 +141,20 @@ def problems(record):
     return found
 
 
+def limit_phrase(limit):
+    """The failure limit in a few words: "pam_faillock: 5 failures, 900 s", "3 codes a login; no lockout"."""
+    if not limit:
+        return NONE
+    if limit["by"]:
+        numbers = ", ".join(text for text in (
+            "%d failures" % limit["deny"] if limit["deny"] is not None else None,
+            "%d s" % limit["unlock_time"] if limit["unlock_time"] is not None else None) if text)
+        return "%s: %s" % (limit["by"], numbers) if numbers else limit["by"]
+    if limit["otp_tries_per_login"]:
+        return "%d codes a login; no lockout" % limit["otp_tries_per_login"]
+    return "no lockout"
+
+
 def overview_row(record):
     users = record["users"]
     escrowed = sum(1 for u in users if u["escrowed"])
@@ -160,6 +176,7 @@ def overview_row(record):
         "version": record["truenas_version"],
         "two_factor": record["two_factor"],
         "ssh_otp": record["ssh_otp"],
+        "failure_limit": limit_phrase(record.get("failure_limit")),
         "users_escrowed": "%d of %d" % (escrowed, len(users)) if users else NONE,
         "verified_devices": device_text,
         "last_proven_login": oldest,

@@ -35,6 +35,26 @@ def _optional(client, method):
         return None
 
 
+def failure_limits(caps, security):
+    """What the box itself does about failed codes: tries a login and the STIG mode lockout.
+
+    ``stig``: system.security's enable_gpos_stig (25.04+, mw:plugins/security/update.py:27 on
+    stable/fangtooth, goldeye and 26); False where the version has no STIG mode, None where the
+    config could not be read.
+    """
+    if caps.stig_lockout is None:
+        stig = False
+    elif isinstance(security, dict) and isinstance(security.get("enable_gpos_stig"), bool):
+        stig = security["enable_gpos_stig"]
+    else:
+        stig = None
+    lockout = None
+    if stig:
+        deny, unlock_time = caps.stig_faillock or (None, None)
+        lockout = {"by": caps.stig_lockout, "deny": deny, "unlock_time": unlock_time}
+    return {"stig": stig, "otp_tries_per_login": caps.otp_tries_per_login, "lockout": lockout}
+
+
 def posture(client, rows):
     """The facts of the report's findings: API keys per owner (never a key), named admins, the HTTP redirect."""
     keys = []
@@ -45,6 +65,7 @@ def posture(client, rows):
         keys.append({"id": key.get("id"), "name": key.get("name"), "owner": key.get("username")})
     general = _optional(client, "system.general.config")
     return {
+        "limits": failure_limits(client.caps, _optional(client, "system.security.config")),
         "host_time": time.time(),
         "api_keys": keys,
         "admins": sorted(r["username"] for r in rows if _is_admin(r)),

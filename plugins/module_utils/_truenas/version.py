@@ -116,6 +116,20 @@ class Capabilities:
         "interval_choices": (30, 60),
         # §5: the OTP of an API login is checked by pam_oath, which refuses a replayed code (26+).
         "otp_replay_refused": True,
+        # Failure limits the box keeps itself (the report shows them, issue 12):
+        # codes one auth.login_ex may try before AUTH_ERR: MAX_OTP_ATTEMPTS = 3 on 25.04 and 25.10
+        # (stable/goldeye mw:utils/auth.py:9, checked in mw:plugins/auth.py:1026; fangtooth :1002).
+        # None: no count in the middleware (auth.login takes one code a call up to 24.10; PAM checks
+        # the code on 26, where the middleware keeps no counter of its own).
+        "otp_tries_per_login": None,
+        # What locks an account after failed logins in STIG mode (system.security enable_gpos_stig,
+        # 25.04+): on 26 pam_truenas's keyring tally (stable/26 mw:utils/account/faillock.py:1-34),
+        # whose limits live in pam_truenas, not in the middleware. None: the version has no STIG mode.
+        "stig_lockout": "pam_truenas",
+        # (deny, unlock_time seconds) of STIG mode's pam_faillock lines where the middleware sets them:
+        # MAX_FAILURE = 3, UNLOCK_TIME = 15 * 60 (stable/goldeye mw:utils/account/faillock.py:25-27,
+        # used in mw:utils/pam.py:313-334; the same on stable/fangtooth).
+        "stig_faillock": None,
     }
 
     def __init__(self, version, **overrides):
@@ -134,6 +148,7 @@ class Capabilities:
     def as_dict(self):
         data = {name: getattr(self, name) for name in self._FIELDS}
         data["interval_choices"] = list(self.interval_choices) if self.interval_choices else None
+        data["stig_faillock"] = list(self.stig_faillock) if self.stig_faillock else None
         return data
 
 
@@ -151,20 +166,29 @@ _GLOBAL_ERA = dict(
     ssh_user_password_field=False,
     interval_choices=None,
     otp_replay_refused=False,
+    stig_lockout=None,
 )
+
+# The failure limits of 25.04 and 25.10 (see the fields above).
+_FANGTOOTH_LIMITS = dict(otp_tries_per_login=3, stig_lockout="pam_faillock", stig_faillock=(3, 900))
 
 # The one list of the release lines this collection drives: (lowest version, profile name, the
 # releases it was checked against, overrides), newest first; the first line at or below a version
 # wins. SUPPORTED, the refusal of newer lines and the truenas doc fragment's note derive from it.
 _PROFILES = (
     ((26, 0, 0), "26.0", ("26.0",), {}),
-    ((25, 10, 0), "25.10", ("25.10",), dict(service_verbs=True, interval_choices=None, otp_replay_refused=False)),
+    (
+        (25, 10, 0),
+        "25.10",
+        ("25.10",),
+        dict(service_verbs=True, interval_choices=None, otp_replay_refused=False, **_FANGTOOTH_LIMITS),
+    ),
     (
         (25, 4, 0),
         "25.04",
         ("25.04",),
         dict(service_control=False, service_verbs=True, interval_choices=None, unset_needs_global_off=True,
-             otp_replay_refused=False),
+             otp_replay_refused=False, **_FANGTOOTH_LIMITS),
     ),
     (
         (24, 4, 0),
@@ -172,7 +196,7 @@ _PROFILES = (
         ("24.04", "24.10"),
         dict(public_provisioning_uri=True, renew_returns_uri=False, unset_needs_global_off=True, login_ex=False,
              api_key_login_ex=False, websocket_path="/websocket", service_control=False, service_verbs=True,
-             interval_choices=None, otp_replay_refused=False),
+             interval_choices=None, otp_replay_refused=False, stig_lockout=None),
     ),
     (
         (23, 10, 0),
@@ -181,7 +205,7 @@ _PROFILES = (
         dict(global_digits_interval=True, global_digits_interval_wipe_secrets=True, per_user_settings=False,
              public_provisioning_uri=True, renew_returns_uri=False, unset_needs_global_off=True, login_ex=False,
              api_key_login_ex=False, websocket_path="/websocket", service_control=False, service_verbs=True,
-             interval_choices=None, otp_replay_refused=False),
+             interval_choices=None, otp_replay_refused=False, stig_lockout=None),
     ),
     ((22, 12, 0), "22.12", ("22.12",), dict(_GLOBAL_ERA, ssh_adminlogin=True)),
     ((13, 0, 0), "13.0", ("13.0", "13.3"), dict(_GLOBAL_ERA, root_only=True)),

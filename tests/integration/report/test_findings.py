@@ -113,6 +113,21 @@ def test_findings_come_first_in_the_page_sorted_and_hold_no_secret_or_password(f
         assert value not in text and value not in page
 
 
+def test_the_report_shows_what_stops_code_after_code_on_each_host(fleet):
+    with open(os.path.join(fleet.report_dir, "report.json"), encoding="utf-8") as fh:
+        hosts = {h["host"]: h for h in json.load(fh)["hosts"]}
+    # rollout.yml's pam_faillock defaults on Linux; TrueNAS 25.10 without STIG mode: 3 codes a login_ex, no lockout
+    # (the simulator's system.security.config, stable/goldeye mw:plugins/security/update.py:27).
+    assert hosts["lin01"]["failure_limit"] == {"by": "pam_faillock", "deny": 10, "unlock_time": 600,
+                                               "otp_tries_per_login": None}
+    assert hosts[TRUENAS]["failure_limit"] == {"by": None, "deny": None, "unlock_time": None, "otp_tries_per_login": 3}
+    # A fresh box answers plain HTTP (system.general ui_httpsredirect defaults to false).
+    assert {("truenas-no-lockout", TRUENAS, None, "low"), ("truenas-http", TRUENAS, None, "medium")} <= keyed(fleet.seeded)
+    with open(os.path.join(fleet.report_dir, "report.html"), encoding="utf-8") as fh:
+        page = fh.read()
+    assert "pam_faillock: 10 failures, 600 s" in page and "3 codes a login; no lockout" in page
+
+
 def test_verify_fail_on_high_fails_on_the_seeded_lab_naming_ids_and_hosts(fleet):
     run = fleet.play("verify.yml", "-e", "fleet2fa_fail_on=high")
     assert run.returncode != 0

@@ -47,7 +47,7 @@ def box(make_lab):
     def box_takes(key):
         # The box's window is 0 (the middleware's default) and one ansible call takes seconds, so a
         # code can reach the box a step late: a refusal counts only if the step did not change meanwhile.
-        for _ in range(2):
+        for _attempt in range(2):
             step = int(time.time()) // key.period
             argv = ["midclt", "call", "user.verify_twofactor_token"] + [json.dumps(a) for a in ("root", key.now())]
             res = lab.ansible(host.name, "ansible.builtin.command", {"argv": argv})[host.name]

@@ -3,8 +3,9 @@
 """Rate limiting of code failures (pam_faillock, on by default) on one real lab host: deny wrong codes in
 a row lock root's password + code login for the unlock time, Ansible's key works throughout, a good login
 after the unlock time works, a rollout after a lock proves and leaves no count, disable.yml takes it out.
-The test shortens deny and unlock_time in the host's PAM file with plain shell (the defaults are 10 and
-600 s); logins use tests/lab/login_check.py, a client apart from the collection's prover."""
+The first rollout shortens deny and unlock_time with the role's variables (fleet2fa_rate_limit_deny,
+fleet2fa_rate_limit_unlock_time); the later one, without them, puts the defaults (10 and 600 s) back.
+Logins use tests/lab/login_check.py, a client apart from the collection's prover."""
 
 from __future__ import annotations
 
@@ -56,12 +57,6 @@ class Host:
     def login(self, code):
         return login_check.login(self.host.address, "root", self.lab.root_password, code).ok
 
-    def shorten(self):
-        """deny=DENY, every time UNLOCK seconds, in our pam_faillock lines."""
-        rc, _out = self.shell("sed -i '/fleet2fa-faillock/{s/deny=[0-9]*/deny=%d/;s/=600/=%d/g}' /etc/pam.d/sshd"
-                              % (DENY, UNLOCK))
-        assert rc == 0
-
     def lock(self, secret):
         wrong = login_check.wrong_code(secret)
         assert [self.login(wrong) for _n in range(DENY)] == [False] * DENY
@@ -81,14 +76,16 @@ def ok(run):
 @pytest.fixture(scope="module")
 def host(make_lab, tmp_path_factory):
     made = Host(make_lab(linux=1), str(tmp_path_factory.mktemp("rate-limit")))
-    ok(made.play("rollout.yml"))
+    ok(made.play("rollout.yml", "-e", "fleet2fa_rate_limit_deny=%d" % DENY, "-e",
+                 "fleet2fa_rate_limit_unlock_time=%d" % UNLOCK))
     made.rolled_out = time.time()
     return made
 
 
-def test_rollout_puts_the_counter_around_the_code_step_by_default(host):
+def test_rollout_puts_the_counter_around_the_code_step_with_the_role_variables(host):
     _rc, pam = host.shell("cat /etc/pam.d/sshd")
-    assert "auth requisite pam_faillock.so preauth dir=/run/fleet2fa-faillock deny=10 unlock_time=600" in pam
+    assert "auth requisite pam_faillock.so preauth dir=/run/fleet2fa-faillock deny=%d unlock_time=%d" % (
+        DENY, UNLOCK) in pam
     assert pam.index("preauth") < pam.index("@include common-auth") < pam.index("auth requisite pam_oath.so") \
         < pam.index("auth optional pam_faillock.so authsucc dir=/run/fleet2fa-faillock")
     # The rollout's own wrong-code check counts one at most (its good login clears what came before).
@@ -96,7 +93,6 @@ def test_rollout_puts_the_counter_around_the_code_step_by_default(host):
 
 
 def test_wrong_codes_lock_password_and_code_for_the_unlock_time_and_the_key_keeps_working(host):
-    host.shorten()
     secret = host.secret()
     # A code of a step no run used yet (pam_oath refuses a step it took), good for the whole test.
     code = login_check.next_step_code(secret)
@@ -110,8 +106,7 @@ def test_wrong_codes_lock_password_and_code_for_the_unlock_time_and_the_key_keep
     assert counted(host.shell(TALLY)[1]) == 0  # the good login cleared the count
 
 
-def test_a_rollout_after_a_lock_proves_and_does_not_lock(host):
-    host.shorten()
+def test_a_rollout_after_a_lock_proves_and_does_not_lock_and_puts_the_defaults_back(host):
     locked_at = host.lock(host.secret())
     time.sleep(max(0.0, locked_at + UNLOCK + 1 - time.time()))  # the lock runs out; its failures with it
     ok(host.play("rollout.yml"))

@@ -51,7 +51,9 @@ def clean_truenas():
     return {"platform": "truenas", "two_factor": True, "ssh_otp": True,
             "twofactor": {"enabled": True, "window": 1, "ssh": True},
             "users": [{"user": "root", "twofactor_configured": True, "ssh_password_login": True, "ssh_otp": True}],
-            "posture": {"host_time": NOW.timestamp(), "api_keys": [], "admins": [], "https_redirect": True}}
+            "posture": {"host_time": NOW.timestamp(), "api_keys": [], "admins": [], "https_redirect": True,
+                        "limits": {"stig": True, "otp_tries_per_login": 3,
+                                   "lockout": {"by": "pam_faillock", "deny": 3, "unlock_time": 900}}}}
 
 
 class Store:
@@ -141,6 +143,37 @@ TRUENAS_CASES = [
 @pytest.mark.parametrize("rule,user,edit", TRUENAS_CASES, ids=[c[0] for c in TRUENAS_CASES])
 def test_each_truenas_weakness_is_one_finding_of_its_rule(rule, user, edit):
     assert ids(_truenas(edit)) == [(rule, user)]
+
+
+def test_a_box_without_a_lockout_gets_a_low_finding_naming_its_tries():
+    state = _truenas(lambda s: s["posture"].update(limits={"stig": False, "otp_tries_per_login": 3, "lockout": None}))
+    document, _guard = report.build(["h1"], {"h1": state}, Store(), now=NOW)
+    assert [(f["id"], f["severity"], f["detail"]) for f in document["findings"]] == [
+        ("truenas-no-lockout", "low", "3 codes a login, then a new login; STIG mode is not on")]
+    assert document["hosts"][0]["failure_limit"] == {"by": None, "deny": None, "unlock_time": None,
+                                                     "otp_tries_per_login": 3}
+
+
+@pytest.mark.parametrize("limits", [None, {"stig": None, "otp_tries_per_login": None, "lockout": None}],
+                         ids=["not-read", "stig-unknown"])
+def test_unknown_limits_are_no_finding(limits):
+    assert ids(_truenas(lambda s: s["posture"].update(limits=limits))) == []
+
+
+def test_a_box_with_2fa_off_gets_no_lockout_finding_on_top():
+    state = _truenas(lambda s: (s["twofactor"].update(enabled=False),
+                                s["posture"].update(limits={"stig": False, "otp_tries_per_login": None, "lockout": None})))
+    assert ids(state) == [("truenas-2fa-off", None)]
+
+
+def test_the_linux_failure_limit_is_read_from_the_faillock_line_before_pam_oath():
+    document, _guard = report.build(["h1"], {"h1": clean_linux()}, Store(), now=NOW)
+    assert document["hosts"][0]["failure_limit"] == {"by": "pam_faillock", "deny": 10, "unlock_time": 600,
+                                                     "otp_tries_per_login": None}
+    state = clean_linux()
+    state["posture"]["pam_auth"] = [line for line in state["posture"]["pam_auth"] if line["module"] != "pam_faillock.so"]
+    document, _guard = report.build(["h1"], {"h1": state}, Store(), now=NOW)
+    assert document["hosts"][0]["failure_limit"]["by"] is None
 
 
 def test_unknown_https_redirect_is_no_finding():

@@ -7,6 +7,7 @@ import os
 import pytest
 import yaml
 
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.state import failure_limits
 from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.version import (
     SUPPORTED,
     SUPPORTED_RELEASES,
@@ -57,3 +58,32 @@ def test_every_listed_release_has_a_profile_and_the_next_major_is_refused_naming
     with pytest.raises(UnsupportedVersionError, match=r"newer than the newest release line this collection knows \(%d\)"
                        % newest):
         capabilities("TrueNAS-%d.04.0" % (newest + 1))
+
+
+@pytest.mark.parametrize("version,tries,lockout,faillock", [
+    ("TrueNAS-13.0-U6.7", None, None, None),
+    ("TrueNAS-SCALE-24.10.2", None, None, None),
+    ("TrueNAS-25.04.2", 3, "pam_faillock", [3, 900]),
+    ("TrueNAS-25.10.0", 3, "pam_faillock", [3, 900]),
+    ("TrueNAS-26.0.0", None, "pam_truenas", None),
+])
+def test_failure_limits_follow_the_release_line(version, tries, lockout, faillock):
+    shown = capabilities(version).as_dict()
+    assert (shown["otp_tries_per_login"], shown["stig_lockout"], shown["stig_faillock"]) == (tries, lockout, faillock)
+
+
+@pytest.mark.parametrize("version,security,expected", [
+    # No STIG mode before 25.04: nothing to read, and nothing locks.
+    ("TrueNAS-SCALE-24.10.2", None, {"stig": False, "otp_tries_per_login": None, "lockout": None}),
+    ("TrueNAS-25.10.0", {"id": 1, "enable_fips": False, "enable_gpos_stig": False},
+     {"stig": False, "otp_tries_per_login": 3, "lockout": None}),
+    ("TrueNAS-25.10.0", {"id": 1, "enable_fips": True, "enable_gpos_stig": True},
+     {"stig": True, "otp_tries_per_login": 3, "lockout": {"by": "pam_faillock", "deny": 3, "unlock_time": 900}}),
+    # 26 keeps its STIG lockout's numbers in pam_truenas: said, not guessed.
+    ("TrueNAS-26.0.0", {"id": 1, "enable_fips": True, "enable_gpos_stig": True},
+     {"stig": True, "otp_tries_per_login": None, "lockout": {"by": "pam_truenas", "deny": None, "unlock_time": None}}),
+    # system.security.config unreadable (role, transport): unknown, not "off".
+    ("TrueNAS-25.04.2", None, {"stig": None, "otp_tries_per_login": 3, "lockout": None}),
+])
+def test_failure_limits_combine_the_line_and_the_security_config(version, security, expected):
+    assert failure_limits(capabilities(version), security) == expected
