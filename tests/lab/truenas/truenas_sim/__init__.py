@@ -13,4 +13,4 @@ the box (and says what).
 
 def load_methods():
     from . import (audit, methods_account, methods_api_key, methods_auth, methods_internal,  # noqa: F401
-                   methods_system, methods_twofactor, methods_user)
+                   methods_settings, methods_system, methods_twofactor, methods_user)

@@ -143,6 +143,26 @@ class ValidationErrors(CallError):
         pass
 
 
+class SchemaError(CallError):
+    """truenas/13.0-stable mw:schema.py:23-31 Error: the old schema's own exception, ``str`` is
+    ``[attribute] message``. On CORE 13 an argument's clean() raises it out of the call (Dict.clean
+    :591-613 and the accepts wrapper :926-940 catch nothing), and mw:main.py:165-168 sends it as a
+    CallError: its errno, that text, no type, extra null. SCALE's schema turns it into a
+    ValidationErrors entry instead (stable/bluefin mw:schema.py:832-838, :1232-1240)."""
+    real_class = 'Error'
+    real_module = 'middlewared.schema'
+
+    def __init__(self, attribute, errmsg, errno=_errno.EINVAL):
+        self.attribute = attribute
+        super().__init__(errmsg, errno)
+
+    def __str__(self):
+        return '[%s] %s' % (self.attribute, self.errmsg)
+
+    def real_repr(self):
+        return 'Error(%r, %r)' % (self.attribute, self.errmsg)
+
+
 class MatchNotFound(CallError):
     """filter_list with ``get`` and no match (mw:service_exception.py:121-123 MatchNotFound, an
     IndexError): the wire sends it as any other exception, errno EINVAL and reason repr(e)

@@ -209,7 +209,7 @@ def _validate_privilege(mw, data, schema, old=None):
             verrors.add('%s.local_groups.%d' % (schema, i), 'This local group does not exist')
     known = {'FULL_ADMIN', 'READONLY_ADMIN', 'SHARING_ADMIN', 'ACCOUNT_READ', 'ACCOUNT_WRITE', 'SYSTEM_AUDIT_READ',
              'SYSTEM_SECURITY_READ', 'SYSTEM_SECURITY_WRITE', 'API_KEY_READ', 'API_KEY_WRITE', 'AUTH_SESSIONS_READ',
-             'AUTH_SESSIONS_WRITE'}
+             'AUTH_SESSIONS_WRITE', 'SYSTEM_GENERAL_READ', 'SYSTEM_GENERAL_WRITE'}
     for i, role in enumerate(data.get('roles', [])):
         if role not in known:
             verrors.add('%s.roles.%d' % (schema, i), 'Invalid role')

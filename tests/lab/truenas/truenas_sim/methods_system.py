@@ -82,7 +82,7 @@ def get_methods(mw, sess, service=None, target='WS'):
                      'filterable': name.endswith('.query'), 'filterable_schema': None,
                      'pass_application': True, 'require_websocket': False, 'job': m.job,
                      'downloadable': False, 'uploadable': False, 'check_pipes': False,
-                     'roles': ['FULL_ADMIN'] + list(m.roles), 'accepts': None, 'returns': None}
+                     'roles': ['FULL_ADMIN'] + list(m.roles_for(mw.profile)), 'accepts': None, 'returns': None}
     return out
 
 
@@ -185,9 +185,12 @@ def system_version_short(mw, sess):
 
 @method('system.info')
 def system_info(mw, sess):
+    """timezone from system.general (truenas/13.0-stable mw:plugins/system.py:676, stable/goldeye
+    mw:plugins/system/info.py:92-111)."""
     return {'version': mw.profile.version_string, 'hostname': mw.hostname(),
             'uptime_seconds': time.time() - _BOOT, 'system_product': 'TrueNAS Simulator',
-            'physmem': 0, 'cores': 1, 'timezone': 'UTC', 'datetime': {'$date': int(time.time() * 1000)}}
+            'physmem': 0, 'cores': 1, 'timezone': mw.state.get_config('system_general')['timezone'],
+            'datetime': {'$date': int(time.time() * 1000)}}
 
 
 @method('system.ready')

@@ -86,7 +86,7 @@ class Middleware:
             raise NotAuthenticated()
         if m.no_authz or sess.credentials.full_admin:
             return
-        if m.roles and any(sess.credentials.has_role(r) for r in m.roles):
+        if any(sess.credentials.has_role(r) for r in m.roles_for(self.profile)):
             return
         raise NotAuthorized()
 

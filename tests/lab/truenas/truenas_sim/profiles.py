@@ -165,6 +165,28 @@ def _caps(p, version):
         'oath_path': '/usr/local/etc/users.oath' if core else '/etc/users.oath',
         # mw:plugins/account_/2fa.py: label "<user>-<host>@TrueNAS" 23.10+, "<host>@<product>" before
         'product_name': 'TrueNAS' if core else 'TrueNAS-SCALE',
+        # system.general's entry by era (truenas/13.0-stable mw:plugins/system.py:888-906; SCALE
+        # mw:plugins/system_general/update.py): ui_allowlist, ui_consolemsg, ui_x_frame_options and
+        # ds_auth on SCALE only (stable/bluefin :22, :27-28, :38); crash_reporting up to 22.12 (gone
+        # on stable/cobia :15-36); birthday up to 23.10 (gone on stable/dragonfish :15-35); language
+        # up to 25.04 (gone on stable/goldeye :19-38); ui_certificate an id beside
+        # ui_certificate_name on 26 (stable/26 :65-70, mw:api/v26_0_0/system_general.py:30, :77).
+        'general_scale_ui': not core,
+        'general_crash_reporting': r <= 1,
+        'general_birthday': r <= 2,
+        'general_language': not at_least('25.10'),
+        'general_cert_id': at_least('26.0'),
+        # the update's arguments: the old schema (Dict 'general_settings') up to stable/fangtooth
+        # (:210-222 is still @accepts); a pydantic model from stable/goldeye
+        # (mw:api/v25_10_0/system_general.py:68-79, mw:plugins/system_general/update.py:177)
+        'general_pydantic': at_least('25.10'),
+        # role_prefix SYSTEM_GENERAL from stable/dragonfish (:46); none on stable/cobia (:41-46)
+        'general_roles': at_least('24.10'),
+        # system.security from stable/cobia (mw:plugins/security/update.py:9-27, {id, enable_fips});
+        # absent from stable/bluefin and truenas/13.0-stable; the STIG and password fields and role_prefix
+        # SYSTEM_SECURITY from stable/fangtooth (:22-42)
+        'security': at_least('23.10'),
+        'security_stig': at_least('25.04'),
     }
 
 

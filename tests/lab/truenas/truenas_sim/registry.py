@@ -20,12 +20,15 @@ class Method:
     no_auth: bool = False             # callable before login (auth.login, core.ping, ...)
     no_authz: bool = False            # any authenticated session (authorization_required=False)
     rate_limit: bool = True           # no_auth methods are rate limited unless they say no
-    roles: tuple = ()                 # roles that may call it besides FULL_ADMIN
+    roles: object = ()                # roles that may call it besides FULL_ADMIN: a tuple, or profile -> tuple
     job: bool = False                 # returns a job id (mw:plugins/ssh.py, mw:plugins/service.py: service.control is a job)
     removed_in: Optional[Callable] = None  # profile -> str|None, shown by core.get_methods
 
     def is_private(self, profile):
         return bool(self.private and self.private(profile))
+
+    def roles_for(self, profile):
+        return tuple(self.roles(profile) if callable(self.roles) else self.roles)
 
 
 def method(name, **kw):

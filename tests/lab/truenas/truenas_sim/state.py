@@ -7,6 +7,7 @@ account_twofactor_user_auth) are modelled, not copied."""
 import json
 import os
 import sqlite3
+import time
 
 DB_PATH = '/var/db/truenas-sim/state.db'
 
@@ -30,7 +31,42 @@ def _defaults(profile):
         ssh['password_login_groups'] = []
     return {'twofactor': tf, 'ssh': ssh,
             # [sim] the real default is not in the source; the lab's sshd runs from boot.
-            'services': {'ssh': {'id': 1, 'service': 'ssh', 'enable': True}}}
+            'services': {'ssh': {'id': 1, 'service': 'ssh', 'enable': True}},
+            'system_general': _general_defaults(profile), 'system_security': _security_defaults(profile)}
+
+
+def _general_defaults(profile):
+    """The system_settings row as the model's defaults make it (truenas/13.0-stable
+    mw:plugins/system.py:888-906; stable/bluefin mw:plugins/system_general/update.py:16-38 ..
+    stable/26 :20-39), stored with the API's names (ui_* for stg_gui*) and ui_certificate as the id
+    of the box's one certificate (methods_settings.py)."""
+    g = {'id': 1, 'ui_address': ['0.0.0.0'], 'ui_v6address': ['::'], 'ui_port': 80, 'ui_httpsport': 443,
+         'ui_httpsredirect': False, 'ui_httpsprotocols': ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'],
+         # [sim] CORE's kbdmap column has no default (:898, not nullable): an empty string
+         'kbdmap': 'us' if profile.scale else '', 'timezone': 'America/Los_Angeles', 'wizardshown': False,
+         'ui_certificate': 1, 'usage_collection': None}
+    if profile.general_scale_ui:
+        g.update(ui_allowlist=[], ui_x_frame_options='SAMEORIGIN', ui_consolemsg=True, ds_auth=False)
+    if profile.general_language:
+        g['language'] = 'en'
+    if profile.general_crash_reporting:
+        g['crash_reporting'] = None
+    if profile.general_birthday:
+        # nullable, set once by system.birthday on a real box; [sim] the moment the state was made
+        g['birthday'] = {'$date': int(time.time() * 1000)}
+    return g
+
+
+def _security_defaults(profile):
+    """system_security (stable/cobia mw:plugins/security/update.py:9-13; the STIG and password
+    columns from stable/fangtooth :22-32, default False / null)."""
+    if not profile.security:
+        return None
+    sec = {'id': 1, 'enable_fips': False}
+    if profile.security_stig:
+        sec.update(enable_gpos_stig=False, min_password_age=None, max_password_age=None,
+                   password_complexity_ruleset=None, min_password_length=None, password_history_length=None)
+    return sec
 
 
 class State:
@@ -49,12 +85,18 @@ class State:
         stored = self.get_config('meta')
         if stored is None:
             for name, value in _defaults(profile).items():
-                self.set_config(name, value)
+                if value is not None:
+                    self.set_config(name, value)
             self.set_config('meta', {'version': profile.version})
         elif stored.get('version') != profile.version:
             # One box, one version: a database made by another profile would mix eras [sim].
             raise RuntimeError('state %s was made for TrueNAS %s, not %s'
                                % (path, stored.get('version'), profile.version))
+        else:
+            # a database made before the simulator knew an area gets the area's defaults [sim]
+            for name, value in _defaults(profile).items():
+                if value is not None and self.get_config(name) is None:
+                    self.set_config(name, value)
 
     # config documents
     def get_config(self, name):
