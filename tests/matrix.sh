@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # `make test` over the ansible-core lines (FLEET2FA_MATRIX, see the Makefile):
-#   1. the newest line's unit, sanity, lint, changelog and build, one after the other;
-#   2. the lab suite (integration, and molecule beside it) on the newest line, while the older lines run
-#      their unit, sanity, lint, changelog and build in a copy of the checkout, one line after the
-#      other: the lab suite's workers mostly sleep (TOTP steps, PAM's failure delay, sshd restarts),
-#      so the older lines get the CPU they leave. The lab suite holds the older lines' whole
-#      rollout (tests/integration/matrix), run with their own ansible-playbook;
+#   1. the newest line's unit tests (a minute: a broken tree stops here);
+#   2. the lab suite (integration, and molecule beside it) on the newest line, and beside it two
+#      chains of checks: the newest line's sanity, lint, changelog and build in the checkout, and the
+#      older lines' unit, sanity, lint, changelog and build in a copy of it, one line after the
+#      other. The lab suite's workers mostly sleep (TOTP steps, PAM's failure delay, sshd restarts),
+#      so the checks get the CPU they leave. The lab suite holds the older lines' whole rollout
+#      (tests/integration/matrix), run with their own ansible-playbook;
 #   3. a table of the parts: which ansible-core and Python ran each, how long it took.
 #
 #   VENV=... OLDER_LINES="2.19 2.20" MATRIX_VENVS=... tests/matrix.sh test   (what make test runs)
@@ -51,7 +52,7 @@ checks() {
 }
 
 table() {
-  echo "== make test, part by part (wall clock; molecule and the older lines ran beside integration)"
+  echo "== make test, part by part (wall clock; after unit, every part ran beside integration)"
   awk -F'\t' '{printf "   %-12s %-40s %5d s  %s\n", $1, $2, $3, $4}' "$times"
   echo "== make test: $1 in $((SECONDS / 60)) min $((SECONDS % 60)) s"
 }
@@ -69,12 +70,18 @@ on_exit() {
 }
 
 run_test() {
-  local rc=0 line mol
+  local rc=0 line mol newest older=''
   : "${VENV:?}" "${MATRIX_VENVS:?}"
   rm -rf "$out" && mkdir -p "$out" && : >"$times"
-  for p in unit sanity lint changelog build; do
-    part "$p" "$VENV" make --no-print-directory "$p" || { table FAILED; return 1; }
-  done
+  part unit "$VENV" make --no-print-directory unit || { table FAILED; return 1; }
+  (
+    for p in sanity lint changelog build; do
+      part "$p" "$VENV" make --no-print-directory "$p" || echo "$p" >>"$out/failed-newest"
+    done
+  ) >"$out/checks-newest.log" 2>&1 &
+  newest=$!
+  bg="$bg $newest"
+  echo "== $(who "$VENV"): sanity, lint, changelog and build beside the lab suite (log: $out/checks-newest.log)"
   if [[ -n ${OLDER_LINES// /} ]]; then
     (
       for line in $OLDER_LINES; do
@@ -83,7 +90,8 @@ run_test() {
         fi
       done
     ) &
-    bg=$!
+    older=$!
+    bg="$bg $older"
     echo "== ansible-core ${OLDER_LINES// /, }: unit, sanity, lint, changelog and build beside the lab suite (logs: $out/core-*.log)"
   fi
   # The labs of a test run carry its prefix, so the teardown spares labs that others use on a
@@ -100,12 +108,16 @@ run_test() {
   bg="$bg $mol"
   part integration "$VENV" make --no-print-directory integration || rc=1
   wait "$mol" || rc=1
-  bg=${bg% "$mol"}
   cat "$out/molecule.log"
-  if [[ -n $bg ]]; then
-    echo "== waiting for the older lines' checks"
-    wait "$bg" || true
-    bg=''
+  echo "== waiting for the checks beside the lab suite"
+  wait "$newest" || true
+  if [[ -s $out/failed-newest ]]; then
+    rc=1
+    echo "== $(who "$VENV"): $(paste -sd' ' "$out/failed-newest") FAILED; the end of its log ($out/checks-newest.log):"
+    tail -n 80 "$out/checks-newest.log"
+  fi
+  if [[ -n $older ]]; then
+    wait "$older" || true
     for line in $OLDER_LINES; do
       if grep -qx "$line" "$out/failed-lines" 2>/dev/null; then
         rc=1
@@ -114,6 +126,7 @@ run_test() {
       fi
     done
   fi
+  bg=''
   table "$([[ $rc == 0 ]] && echo ok || echo FAILED)"
   return "$rc"
 }
