@@ -6,8 +6,8 @@ SHELL := /bin/bash
 export FLEET2FA_CACHE ?= /var/cache/fleet2fa
 # The ansible-core lines of `make test` (DESIGN.md, supported matrix), one venv each
 # (tests/setup-venv.sh). The newest runs every part, the lab suite included; each older line runs
-# unit, sanity (of the collection's content, not tests/), lint, changelog and build in a copy of
-# the checkout, and a whole rollout, re-run and disable on a small lab (tests/integration/matrix).
+# unit, sanity (of the collection's content, not tests/) and build (and lint on the oldest) in a
+# copy of the checkout, and a whole rollout, re-run and disable on a small lab (tests/integration/matrix).
 #   FLEET2FA_MATRIX=all      2.19 (Python 3.11), 2.20 (Python 3.12) and 2.21 (newest Python); the default
 #   FLEET2FA_MATRIX=newest   2.21 alone: quicker, locally
 #   FLEET2FA_MATRIX=2.19     2.21 and 2.19 (a comma-separated list of older lines)

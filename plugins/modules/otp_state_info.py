@@ -200,6 +200,16 @@ posture:
     - Both, C(host_time), the host's clock (seconds since the epoch).
   returned: always
   type: dict
+stig_readiness:
+  description:
+    - TrueNAS 25.04 and later, whether the 2FA preconditions of STIG mode hold, as the box checks them before
+      C(system.security.update) turns it on; V(null) on earlier versions. The collection never turns STIG mode on.
+    - C(ready) (bool) and C(missing), a list of what fails; 2FA on globally and for SSH, a local user with a secret
+      who is a full admin, no built-in full admin (root, truenas_admin) with password login.
+    - The other preconditions (FIPS, no VMs or apps, no TrueCommand) are not checked here.
+  returned: when platform is truenas
+  type: dict
+  sample: {ready: false, missing: ["built-in admin accounts keep password login: root"]}
 truenas_version:
   description: The box's C(system.version).
   returned: when platform is truenas

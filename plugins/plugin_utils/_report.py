@@ -234,6 +234,8 @@ def host_record(host, result, escrow_rows, escrow_error, failure, today):
         "truenas_version": state.get("truenas_version"),
         # What stops code after code (pam_faillock, TrueNAS's own limits): _findings.failure_limit.
         "failure_limit": findings_rules.failure_limit(state) if status == "ok" else None,
+        # TrueNAS 25.04+: the 2FA preconditions of STIG mode (otp_state_info's stig_readiness).
+        "stig_readiness": state.get("stig_readiness") if status == "ok" else None,
         "escrow_error": escrow_error,
         "users": users,
     }

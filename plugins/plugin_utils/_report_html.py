@@ -46,6 +46,7 @@ LABELS = {
     "ok": "OK", "failed": "failed", "unreachable": "unreachable", "findings": "findings",
     "failure_limit": "failure limit", "by": "locked by", "deny": "locks after (failures)",
     "unlock_time": "unlocks after (s)", "otp_tries_per_login": "codes a login may try",
+    "stig_readiness": "STIG mode's 2FA preconditions", "ready": "all hold", "missing": "missing",
 }
 FINDING_COLUMNS = ("severity", "host", "user", "finding", "fix", "id")
 TIMESTAMP_FIELDS = ("created", "rotated", "last_proven_login", "last_code_used")

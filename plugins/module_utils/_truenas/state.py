@@ -55,6 +55,37 @@ def failure_limits(caps, security):
     return {"stig": stig, "otp_tries_per_login": caps.otp_tries_per_login, "lockout": lockout}
 
 
+def stig_readiness(caps, config, rows):
+    """The 2FA preconditions that the box checks before it turns STIG mode on, and which of them fail.
+
+    system.security.update refuses enable_gpos_stig unless 2FA is on globally and for SSH, a local
+    unlocked user with a 2FA secret exists and one of them is a full admin, and no built-in admin
+    account keeps password login (validate_stig, stable/goldeye mw:plugins/security/update.py:105-207;
+    the same checks on stable/fangtooth :99-194 and stable/26 :105-202). The box reads password
+    hashes for the last check; this reads ``password_disabled`` of the built-in full admins (root,
+    truenas_admin) and never a hash. The other preconditions (FIPS, no VMs or apps, TrueCommand) are
+    not 2FA's and are left out. None where the version has no STIG mode (up to 24.10).
+    """
+    if caps.stig_lockout is None:
+        return None
+    missing = []
+    if not config.get("enabled"):
+        missing.append("2FA is not enabled globally")
+    elif not config.get("ssh"):
+        missing.append("2FA is not enabled for SSH")
+    usable = [r for r in rows if r.get("local", True) and not r.get("locked")]
+    with_secret = [r for r in usable if r.get("twofactor_auth_configured")]
+    if not with_secret:
+        missing.append("no local user has a 2FA secret")
+    elif not any("FULL_ADMIN" in (r.get("roles") or []) for r in with_secret):
+        missing.append("no local full admin has a 2FA secret")
+    builtin = sorted(r["username"] for r in usable if r.get("immutable") and "FULL_ADMIN" in (r.get("roles") or [])
+                     and not r.get("password_disabled"))
+    if builtin:
+        missing.append("built-in admin accounts keep password login: %s" % ", ".join(builtin))
+    return {"ready": not missing, "missing": missing}
+
+
 def posture(client, rows):
     """The facts of the report's findings: API keys per owner (never a key), named admins, the HTTP redirect."""
     keys = []
@@ -108,4 +139,5 @@ def truenas_state(client):
                 "password_login_users": [u["user"] for u in users if u["ssh_password_login"]]},
         "users": users,
         "posture": posture(client, rows),
+        "stig_readiness": stig_readiness(caps, config, rows),
     }

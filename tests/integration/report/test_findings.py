@@ -121,6 +121,12 @@ def test_the_report_shows_what_stops_code_after_code_on_each_host(fleet):
     assert hosts["lin01"]["failure_limit"] == {"by": "pam_faillock", "deny": 10, "unlock_time": 600,
                                                "otp_tries_per_login": None}
     assert hosts[TRUENAS]["failure_limit"] == {"by": None, "deny": None, "unlock_time": None, "otp_tries_per_login": 3}
+    # rollout.yml turned 2FA on for the web and SSH and gave root a secret; root and the built-in admin keep their
+    # password login, which the box's own STIG check refuses (validate_stig, stable/goldeye
+    # mw:plugins/security/update.py:189-207).
+    assert hosts[TRUENAS]["stig_readiness"] == {"ready": False,
+                                                "missing": ["built-in admin accounts keep password login: admin, root"]}
+    assert hosts["lin01"]["stig_readiness"] is None
     # A fresh box answers plain HTTP (system.general ui_httpsredirect defaults to false).
     assert {("truenas-no-lockout", TRUENAS, None, "low"), ("truenas-http", TRUENAS, None, "medium")} <= keyed(fleet.seeded)
     with open(os.path.join(fleet.report_dir, "report.html"), encoding="utf-8") as fh:

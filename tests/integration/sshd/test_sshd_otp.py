@@ -1,4 +1,4 @@
-"""fleet2fa.nas.sshd_otp on three real lab hosts: real sshd, real pam_oath, real logins."""
+"""fleet2fa.nas.sshd_otp on two real lab hosts: real sshd, real pam_oath, real logins."""
 
 import concurrent.futures
 import re
@@ -12,7 +12,7 @@ from ansible.parsing.vault import VaultSecret
 from ansible_collections.fleet2fa.nas.plugins.plugin_utils._escrow.registry import open_escrow
 
 from otp_login import fresh_code, kbd_login, password_method_login, wrong_code
-from sshd_fixtures import lab, secrets, snapshot, sshd_otp  # noqa: F401  pylint: disable=unused-import
+from sshd_fixtures import secrets, snapshot, sshd_otp  # noqa: F401  pylint: disable=unused-import
 
 # A fresh connection (no ControlPersist master) that may only use the key.
 KEY_ONLY = ["-e", '{"ansible_ssh_args": "-o ControlMaster=no -o ControlPath=none"}',
@@ -31,6 +31,17 @@ def _each_host(lab, check):
 def _reached_by_key(lab):
     results = lab.ansible("linux", "ansible.builtin.ping", extra=KEY_ONLY)
     return sorted(h for h, r in results.items() if r.get("ping") == "pong")
+
+
+@pytest.fixture(scope="module")
+def lab(make_lab):
+    # Two hosts: every test runs on each, and the lab's hosts share one image (the CPU of make test is
+    # its budget; test_proof_lockout.py keeps three, one a lockout option).
+    return make_lab(linux=2)
+
+
+def _all_hosts(lab):
+    return sorted(h.name for h in lab.group("linux"))
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +104,7 @@ def test_wrong_code_wrong_password_replay_and_password_only_are_refused(lab, sec
 
 
 def test_ansible_still_reaches_every_host_by_key_alone(lab):
-    assert _reached_by_key(lab) == ["lin01", "lin02", "lin03"]
+    assert _reached_by_key(lab) == _all_hosts(lab)
 
 
 def test_second_run_after_pam_rewrite_reports_no_change(lab, sshd_otp):
@@ -102,7 +113,7 @@ def test_second_run_after_pam_rewrite_reports_no_change(lab, sshd_otp):
     before = snapshot(lab)
     proc, results = sshd_otp.run("--diff")
     assert proc.returncode == 0, proc.stdout
-    assert [r["changed"] for r in results.values()] == [False] * 3, results
+    assert [r["changed"] for r in results.values()] == [False] * len(lab.group("linux")), results
     assert "changed=0" in proc.stdout and "changed=1" not in proc.stdout
     assert snapshot(lab) == before
 
@@ -124,12 +135,12 @@ def test_bad_input_fails_before_anything_is_touched(lab, sshd_otp):
 def test_fault_fails_cleanly_with_the_host_unchanged_and_reachable(lab, sshd_otp, bad, message):
     before = snapshot(lab)
     proc, results = sshd_otp.run(**bad)
-    assert proc.stdout.count("ignored=1") == 3  # each host failed the task (ignore_errors in the play)
+    assert proc.stdout.count("ignored=1") == len(lab.group("linux"))  # each host failed the task (ignore_errors in the play)
     for host, result in results.items():
         assert result["failed"] and message in result["msg"], (host, result)
         assert not result["changed"]
     assert snapshot(lab) == before
-    assert _reached_by_key(lab) == ["lin01", "lin02", "lin03"]
+    assert _reached_by_key(lab) == _all_hosts(lab)
 
 
 def test_failed_login_proof_rolls_every_file_back(lab, sshd_otp):
@@ -142,7 +153,7 @@ def test_failed_login_proof_rolls_every_file_back(lab, sshd_otp):
         assert "login proof failed" in result["msg"] and host in result["msg"]
         assert "/etc/users.oath" in result["msg"]
     assert snapshot(lab) == before
-    assert _reached_by_key(lab) == ["lin01", "lin02", "lin03"]
+    assert _reached_by_key(lab) == _all_hosts(lab)
 
 
 def test_names_alone_take_the_escrowed_secrets_through_the_escrow_group(lab, tmp_path):
@@ -163,7 +174,7 @@ def test_names_alone_take_the_escrowed_secrets_through_the_escrow_group(lab, tmp
     proc = lab.run_playbook(str(play), "--vault-password-file", str(vault))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # On each host a secret escrowed, and put in force with a proven login.
-    assert len(re.findall(r"^lin0\d +: ok=2 +changed=2 +unreachable=0 +failed=0", proc.stdout, re.M)) == 3, proc.stdout
+    assert len(re.findall(r"^lin0\d +: ok=2 +changed=2 +unreachable=0 +failed=0", proc.stdout, re.M)) == len(lab.group("linux")), proc.stdout
     for host in lab.group("linux"):
         USED[host.name] = int(time.time() // 30)  # the proof's code
     store = open_escrow({"dir": escrow_dir}, vault_secrets=[("default", VaultSecret(b"sshd lab vault password"))])
@@ -184,5 +195,5 @@ def test_absent_restores_every_file_byte_for_byte(lab, sshd_otp, originals, secr
     assert all(r["changed"] for r in results.values())
     assert snapshot(lab) == originals
     proc, results = sshd_otp.run(state="absent", users=[{"name": "root"}], verify_password=None)
-    assert [r["changed"] for r in results.values()] == [False] * 3
-    assert _reached_by_key(lab) == ["lin01", "lin02", "lin03"]
+    assert [r["changed"] for r in results.values()] == [False] * len(lab.group("linux"))
+    assert _reached_by_key(lab) == _all_hosts(lab)

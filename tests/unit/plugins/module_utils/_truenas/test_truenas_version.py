@@ -7,7 +7,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.state import failure_limits
+from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.state import failure_limits, stig_readiness
 from ansible_collections.fleet2fa.nas.plugins.module_utils._truenas.version import (
     SUPPORTED,
     SUPPORTED_RELEASES,
@@ -87,3 +87,34 @@ def test_failure_limits_follow_the_release_line(version, tries, lockout, failloc
 ])
 def test_failure_limits_combine_the_line_and_the_security_config(version, security, expected):
     assert failure_limits(capabilities(version), security) == expected
+
+
+def _user(name, **over):
+    row = {"username": name, "local": True, "locked": False, "immutable": False, "password_disabled": False,
+           "twofactor_auth_configured": False, "roles": []}
+    row.update(over)
+    return row
+
+
+ON = {"enabled": True, "ssh": True}
+ROOT = _user("root", immutable=True, roles=["FULL_ADMIN"], twofactor_auth_configured=True)
+
+
+@pytest.mark.parametrize("config,rows,missing", [
+    (ON, [dict(ROOT, password_disabled=True), _user("alice", roles=["FULL_ADMIN"], twofactor_auth_configured=True)], []),
+    # Root with a secret counts as the full admin, as the box counts it, but keeps password login.
+    (ON, [ROOT], ["built-in admin accounts keep password login: root"]),
+    ({"enabled": True, "ssh": False}, [dict(ROOT, password_disabled=True)], ["2FA is not enabled for SSH"]),
+    ({"enabled": False, "ssh": False}, [dict(ROOT, password_disabled=True, twofactor_auth_configured=False)],
+     ["2FA is not enabled globally", "no local user has a 2FA secret"]),
+    # A secret on a user who is no full admin; a locked full admin does not count.
+    (ON, [dict(ROOT, password_disabled=True, twofactor_auth_configured=False), _user("bob", twofactor_auth_configured=True),
+          _user("carol", roles=["FULL_ADMIN"], twofactor_auth_configured=True, locked=True)],
+     ["no local full admin has a 2FA secret"]),
+])
+def test_stig_readiness_follows_the_boxs_own_checks(config, rows, missing):
+    assert stig_readiness(capabilities("TrueNAS-25.10.0"), config, rows) == {"ready": not missing, "missing": missing}
+
+
+def test_no_stig_readiness_before_25_04():
+    assert stig_readiness(capabilities("TrueNAS-SCALE-24.10.2"), ON, [ROOT]) is None
