@@ -116,7 +116,8 @@ def _pam_findings(host, posture, users):
         if line["module"] != "pam_deny.so" and (control == "sufficient" or "success=done" in control):
             found.append(finding("pam-auth-sufficient-before-oath", host,
                                  detail="%s: auth %s %s" % (line["file"], control, line["module"])))
-    found.extend(_rate_limit(host, lines, oath))
+    if oath:
+        found.extend(_rate_limit(host, lines))
     nullok = any("nullok" in line["args"] for line in lines[:oath[0] if oath else len(lines)])
     for user, facts in sorted((posture.get("users") or {}).items()):
         if nullok and facts.get("empty_password"):
@@ -140,10 +141,8 @@ def _faillock_guard(lines):
     return guards[0], numbers
 
 
-def _rate_limit(host, lines, oath):
+def _rate_limit(host, lines):
     """NIST SP 800-63B: at most 100 consecutive failures; a preauth pam_faillock line must guard the code step."""
-    if not oath:
-        return []
     guard, numbers = _faillock_guard(lines)
     if guard is None:
         return [finding("rate-limit-missing", host, detail="no pam_faillock preauth line before pam_oath")]

@@ -69,12 +69,25 @@ def _is_our_faillock_line(line):
     return FAILLOCK_MODULE in [os.path.basename(f) for f in fields[:4]] and "dir=%s" % FAILLOCK_DIR in fields
 
 
+def _whole(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def rate_limit_problem(deny, unlock_time):
+    """The one home of a rate limit's bounds: (setting, what it must be) for the first bad one, or None."""
+    if not _whole(deny) or not 1 <= deny <= MAX_DENY:
+        return "deny", "a whole number from 1 to %d" % MAX_DENY
+    if not _whole(unlock_time) or unlock_time < 1:
+        return "unlock_time", "a whole number of seconds >= 1"
+    return None
+
+
 def faillock_lines(deny=DEFAULT_DENY, unlock_time=DEFAULT_UNLOCK_TIME):
     """(preauth, authfail, authsucc) lines: ``deny`` consecutive failures lock for ``unlock_time`` seconds."""
-    if not isinstance(deny, int) or isinstance(deny, bool) or not 1 <= deny <= MAX_DENY:
-        raise PamStackError("rate limit: deny must be a whole number from 1 to %d, got %r" % (MAX_DENY, deny))
-    if not isinstance(unlock_time, int) or isinstance(unlock_time, bool) or unlock_time < 1:
-        raise PamStackError("rate limit: unlock_time must be a whole number of seconds >= 1, got %r" % (unlock_time,))
+    problem = rate_limit_problem(deny, unlock_time)
+    if problem:
+        raise PamStackError("rate limit: %s must be %s, got %r" % (
+            problem[0], problem[1], deny if problem[0] == "deny" else unlock_time))
     args = "dir=%s deny=%d unlock_time=%d fail_interval=%d even_deny_root root_unlock_time=%d" % (
         FAILLOCK_DIR, deny, unlock_time, unlock_time, unlock_time)
     return ("auth requisite %s preauth %s" % (FAILLOCK_MODULE, args),

@@ -133,10 +133,12 @@ def _absolute(path, option):
 
 
 def _rate_limit(deny, unlock_time):
-    """{deny, unlock_time} of the pam_faillock lines, or None (``deny`` 0: no rate limit)."""
-    if isinstance(deny, bool) or not isinstance(deny, int) or not 0 <= deny <= pam_stack.MAX_DENY:
+    """{deny, unlock_time} of the pam_faillock lines, or None (``deny`` 0: no rate limit); the bounds are pam_stack's."""
+    off = deny == 0 and not isinstance(deny, bool)
+    problem = pam_stack.rate_limit_problem(1 if off else deny, unlock_time)
+    if problem and problem[0] == "deny":
         raise RequestError("rate_limit_deny must be a whole number from 0 (no rate limit) to %d (NIST SP 800-63B), "
                            "got %r" % (pam_stack.MAX_DENY, deny))
-    if isinstance(unlock_time, bool) or not isinstance(unlock_time, int) or unlock_time < 1:
-        raise RequestError("rate_limit_unlock_time must be a whole number of seconds >= 1, got %r" % (unlock_time,))
-    return {"deny": deny, "unlock_time": unlock_time} if deny else None
+    if problem:
+        raise RequestError("rate_limit_unlock_time must be %s, got %r" % (problem[1], unlock_time))
+    return None if off else {"deny": deny, "unlock_time": unlock_time}
